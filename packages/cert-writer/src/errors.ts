@@ -1,0 +1,129 @@
+/**
+ * Every code a {@link CertWriterError} can carry. The code is the contract; the message may change.
+ *
+ * - `ERR_CERT_WRITER_INVALID_PEM`: no PEM certificate where one was expected, or it does not parse.
+ * - `ERR_CERT_WRITER_KEY_AS_CERT`: a private key was given where a certificate belongs.
+ * - `ERR_CERT_WRITER_INVALID_KEY`: the private key is missing or does not parse.
+ * - `ERR_CERT_WRITER_KEY_MISMATCH`: the private key does not belong to the certificate.
+ * - `ERR_CERT_WRITER_CHAIN_ORDER`: a chain certificate did not issue the one before it.
+ * - `ERR_CERT_WRITER_UNTRUSTED`: the leaf (or chain) does not verify against `verifyCa`.
+ * - `ERR_CERT_WRITER_EXPIRED` / `ERR_CERT_WRITER_NOT_YET_VALID`: outside its validity, with `allowExpired: false`.
+ * - `ERR_CERT_WRITER_TOO_LARGE`: a value is larger than {@link MAX_PEM_BYTES}.
+ * - `ERR_CERT_WRITER_UNSAFE_PATH`: the symlink policy refused the path.
+ * - `ERR_CERT_WRITER_NOT_A_FILE`: the target (or a parent) exists but is not a regular file (directory).
+ * - `ERR_CERT_WRITER_NOT_FOUND`: a file to inspect does not exist.
+ * - `ERR_CERT_WRITER_PERMISSION`: the operating system refused access (EACCES, EPERM).
+ * - `ERR_CERT_WRITER_READ_ONLY`: the file system is mounted read-only (EROFS).
+ * - `ERR_CERT_WRITER_NO_SPACE`: the file system is full or over quota (ENOSPC, EDQUOT).
+ * - `ERR_CERT_WRITER_UNKNOWN_USER` / `ERR_CERT_WRITER_UNKNOWN_GROUP`: an owner or group name does not resolve.
+ * - `ERR_CERT_WRITER_IO`: any other file system error.
+ */
+export type CertWriterErrorCode =
+  | 'ERR_CERT_WRITER_INVALID_PEM'
+  | 'ERR_CERT_WRITER_KEY_AS_CERT'
+  | 'ERR_CERT_WRITER_INVALID_KEY'
+  | 'ERR_CERT_WRITER_KEY_MISMATCH'
+  | 'ERR_CERT_WRITER_CHAIN_ORDER'
+  | 'ERR_CERT_WRITER_UNTRUSTED'
+  | 'ERR_CERT_WRITER_EXPIRED'
+  | 'ERR_CERT_WRITER_NOT_YET_VALID'
+  | 'ERR_CERT_WRITER_TOO_LARGE'
+  | 'ERR_CERT_WRITER_UNSAFE_PATH'
+  | 'ERR_CERT_WRITER_NOT_A_FILE'
+  | 'ERR_CERT_WRITER_NOT_FOUND'
+  | 'ERR_CERT_WRITER_PERMISSION'
+  | 'ERR_CERT_WRITER_READ_ONLY'
+  | 'ERR_CERT_WRITER_NO_SPACE'
+  | 'ERR_CERT_WRITER_UNKNOWN_USER'
+  | 'ERR_CERT_WRITER_UNKNOWN_GROUP'
+  | 'ERR_CERT_WRITER_IO';
+
+/** Which input a validation error is about. */
+export type CertWriterInputKey = 'cert' | 'key' | 'chain' | 'verifyCa' | 'pem' | 'owner' | 'group';
+
+/**
+ * Thrown for invalid certificate material, unsafe paths and file system failures.
+ * Messages name the path or input and give sizes, never the contents of a key or certificate.
+ */
+export class CertWriterError extends Error {
+  // A literal rather than this.constructor.name, which minifiers rename.
+  override readonly name = 'CertWriterError';
+  readonly code: CertWriterErrorCode;
+  /** The file concerned. Never its contents. */
+  readonly path: string | undefined;
+  /** The input concerned (`cert`, `key`, `chain`, …). Never its value. */
+  readonly key: CertWriterInputKey | undefined;
+  /** The errno code (`EACCES`, `ENOSPC`, …) when a system call failed. */
+  readonly syscallCode: string | undefined;
+
+  constructor(
+    code: CertWriterErrorCode,
+    message: string,
+    options: { path?: string; key?: CertWriterInputKey; syscallCode?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.path = options.path;
+    this.key = options.key;
+    this.syscallCode = options.syscallCode;
+  }
+}
+
+/** Largest certificate, key or chain value accepted, in bytes (1 MiB; real chains are a few KiB). */
+export const MAX_PEM_BYTES = 1024 * 1024;
+
+/** Maps a Node system error to a typed error for `path`; passes a CertWriterError through. */
+export function toFsError(error: unknown, path: string, action: string): CertWriterError {
+  if (error instanceof CertWriterError) return error;
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const suffix = errno ? ` (${errno})` : '';
+  switch (errno) {
+    case 'EACCES':
+    case 'EPERM':
+      return new CertWriterError(
+        'ERR_CERT_WRITER_PERMISSION',
+        `permission denied to ${action} "${path}"${suffix}`,
+        {
+          path,
+          syscallCode: errno,
+          cause: error,
+        },
+      );
+    case 'EROFS':
+      return new CertWriterError(
+        'ERR_CERT_WRITER_READ_ONLY',
+        `cannot ${action} "${path}": read-only file system${suffix}`,
+        { path, syscallCode: errno, cause: error },
+      );
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new CertWriterError(
+        'ERR_CERT_WRITER_NO_SPACE',
+        `cannot ${action} "${path}": no space left on the file system${suffix}`,
+        { path, syscallCode: errno, cause: error },
+      );
+    case 'ENOTDIR':
+    case 'EISDIR':
+      return new CertWriterError(
+        'ERR_CERT_WRITER_NOT_A_FILE',
+        `cannot ${action} "${path}": a path component has the wrong type${suffix}`,
+        { path, syscallCode: errno, cause: error },
+      );
+    case 'ENOENT':
+      return new CertWriterError(
+        'ERR_CERT_WRITER_NOT_FOUND',
+        `cannot ${action} "${path}": not found${suffix}`,
+        {
+          path,
+          syscallCode: errno,
+          cause: error,
+        },
+      );
+    default:
+      return new CertWriterError(
+        'ERR_CERT_WRITER_IO',
+        `cannot ${action} "${path}"${suffix || `: ${String(error).slice(0, 120)}`}`,
+        { path, ...(errno === undefined ? {} : { syscallCode: errno }), cause: error },
+      );
+  }
+}

@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { CertWriterError } from './errors.js';
+
+const MAX_ID = 0xfffffffe; // (uid_t)-1 means "unchanged" to chown(2), so it is never a real id
+
+type Kind = 'user' | 'group';
+const cache = new Map<string, number>();
+
+/** Checks a numeric owner or group given by the caller. */
+function checkId(kind: Kind, id: number): number {
+  if (!Number.isInteger(id) || id < 0 || id > MAX_ID) {
+    throw new TypeError(`${kind === 'user' ? 'owner' : 'group'} must be a name or an integer id, got ${id}`);
+  }
+  return id;
+}
+
+function getent(database: 'passwd' | 'group', name: string): Promise<string | null | undefined> {
+  // argv array, no shell: the name never reaches a command line parser.
+  return new Promise((resolve) => {
+    execFile('getent', [database, name], { timeout: 10_000, encoding: 'utf8' }, (error, stdout) => {
+      if (!error) return resolve(stdout);
+      const code = (error as NodeJS.ErrnoException).code;
+      // getent exits 2 when the name is unknown; undefined means "getent unavailable, try the files".
+      resolve(code === 'ENOENT' ? undefined : null);
+    });
+  });
+}
+
+async function fromFile(database: 'passwd' | 'group', name: string): Promise<string | null> {
+  const text = await readFile(`/etc/${database}`, 'utf8').catch(() => '');
+  return text.split('\n').find((line) => line.split(':')[0] === name) ?? null;
+}
+
+/**
+ * Resolves an owner or group (name or number) to a numeric id, through NSS (`getent`) with a
+ * fallback to /etc/passwd and /etc/group. A string of digits that is not a known name is taken as a
+ * number, as chown(1) does.
+ */
+export async function resolveId(kind: Kind, value: string | number): Promise<number> {
+  if (typeof value === 'number') return checkId(kind, value);
+  if (typeof value !== 'string' || value === '' || value.includes(':') || value.includes('\n')) {
+    throw new TypeError(`${kind === 'user' ? 'owner' : 'group'} must be a non-empty name or an integer id`);
+  }
+  const cacheKey = `${kind}:${value}`;
+  const cached = cache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const database = kind === 'user' ? 'passwd' : 'group';
+  let line = await getent(database, value);
+  if (line === undefined) line = await fromFile(database, value);
+  const field = line?.trim().split(':')[2];
+  let id: number | undefined = field !== undefined && /^\d+$/.test(field) ? Number(field) : undefined;
+  if (id === undefined && /^\d+$/.test(value)) id = checkId(kind, Number(value));
+  if (id === undefined) {
+    throw new CertWriterError(
+      kind === 'user' ? 'ERR_CERT_WRITER_UNKNOWN_USER' : 'ERR_CERT_WRITER_UNKNOWN_GROUP',
+      `${kind} "${value.slice(0, 64)}" does not exist on this host`,
+      { key: kind === 'user' ? 'owner' : 'group' },
+    );
+  }
+  // Names are stable for the life of a hook process; the cache spares a subprocess per file.
+  cache.set(cacheKey, id);
+  return id;
+}

@@ -1,0 +1,432 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CertWriterError, toFsError } from './errors.js';
+import { resolveId } from './owner.js';
+
+/** What {@link writeFileAtomic} did to one file. */
+export type FileAction = 'created' | 'updated' | 'unchanged' | 'repaired';
+
+/** The outcome for one file: enough for a caller to decide which flags to set. */
+export interface FileResult {
+  /** The path as given (made absolute). */
+  path: string;
+  /** The file actually written: differs from `path` only when a symlink was followed. */
+  realPath: string;
+  /** `created` (was absent), `updated` (content replaced), `unchanged`, or `repaired` (mode/owner fixed in place). */
+  action: FileAction;
+  /** Hex sha256 of the file's content. */
+  sha256: string;
+  /** Permission bits of the file now (`0o600`, …). */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** How a symlink at the target path is treated. See the README's symlink policy. */
+export type SymlinkPolicy = 'inside-dir' | 'always' | 'never';
+
+/** Options of {@link writeFileAtomic}. */
+export interface FileOptions {
+  /** Final permission bits, applied to the temp file before any byte is written. Default `0o600`. */
+  mode?: number;
+  /** Owner by name or uid. Default: kept from the existing file, else the writing process. */
+  owner?: string | number;
+  /** Group by name or gid. Default: kept from the existing file, else the writing process's. */
+  group?: string | number;
+  /** Mode of parent directories that have to be created. Default `0o755`. Existing ones are untouched. */
+  dirMode?: number;
+  /**
+   * A target that is a symlink: `inside-dir` (default) writes through it only when it resolves to a
+   * file in the same directory; `always` writes through it wherever it points; `never` refuses it.
+   */
+  followSymlinks?: SymlinkPolicy;
+}
+
+const TEMP_SUFFIX = '.tls-client-tmp';
+const TEMP_PATTERN = /^\..*\.(\d+)\.[0-9a-f]{16}\.tls-client-tmp$/;
+const STALE_AFTER_MS = 60 * 60 * 1000;
+const MAX_LINK_HOPS = 40;
+const inFlight = new Set<string>();
+
+function checkMode(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0o777) {
+    throw new TypeError(`${name} must be an integer between 0 and 0o777 (no setuid, setgid or sticky bits)`);
+  }
+  return value;
+}
+
+function checkPath(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+    throw new TypeError(`${name} must be a non-empty path without NUL bytes`);
+  }
+  if (value.endsWith('/')) throw new TypeError(`${name} must name a file, not a directory: "${value}"`);
+  return resolve(value);
+}
+
+function checkPolicy(value: unknown): SymlinkPolicy {
+  if (value === undefined) return 'inside-dir';
+  if (value === 'inside-dir' || value === 'always' || value === 'never') return value;
+  throw new TypeError(`followSymlinks must be 'inside-dir', 'always' or 'never'`);
+}
+
+function toBuffer(content: unknown): Buffer {
+  if (typeof content === 'string') return Buffer.from(content, 'utf8');
+  if (content instanceof Uint8Array)
+    return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  throw new TypeError('content must be a string or a Uint8Array');
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** fsync of a directory makes a rename or a new entry durable; some file systems refuse it (EINVAL). */
+async function fsyncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    await handle.sync();
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code !== 'EINVAL' && code !== 'ENOTSUP') throw toFsError(error, dir, 'sync directory');
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates the missing directories of `dir` with exactly `dirMode` (umask-independent, via an fd that
+ * never follows a link), setting `gid` on the ones it creates. Existing directories are not touched.
+ */
+export async function ensureDir(dir: string, dirMode: number, gid = -1): Promise<void> {
+  const missing: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      const st = await stat(current);
+      if (!st.isDirectory()) {
+        throw new CertWriterError(
+          'ERR_CERT_WRITER_NOT_A_FILE',
+          `"${current}" exists and is not a directory`,
+          {
+            path: current,
+          },
+        );
+      }
+      break;
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT' || dirname(current) === current)
+        throw toFsError(error, current, 'inspect');
+      missing.unshift(current);
+    }
+  }
+  for (const d of missing) {
+    try {
+      await mkdir(d, { mode: dirMode });
+    } catch (error) {
+      // Another writer created it first: it is theirs, so its mode is left alone.
+      if (errnoOf(error) === 'EEXIST' && (await stat(d)).isDirectory()) continue;
+      throw toFsError(error, d, 'create directory');
+    }
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(d, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      if (gid !== -1) await handle.chown(-1, gid);
+      await handle.chmod(dirMode);
+    } catch (error) {
+      throw toFsError(error, d, 'set the mode of directory');
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+    await fsyncDir(dirname(d));
+  }
+}
+
+interface Target {
+  path: string;
+  dir: string;
+}
+
+/** Applies the symlink policy to `path` and returns the file to replace. */
+async function resolveTarget(path: string, policy: SymlinkPolicy): Promise<Target> {
+  let current = path;
+  for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+    let st: Stats;
+    try {
+      st = await lstat(current);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') break;
+      throw toFsError(error, current, 'inspect');
+    }
+    if (!st.isSymbolicLink()) break;
+    if (policy === 'never') {
+      throw new CertWriterError(
+        'ERR_CERT_WRITER_UNSAFE_PATH',
+        `"${path}" is a symlink and the policy forbids following it`,
+        { path },
+      );
+    }
+    if (hop === MAX_LINK_HOPS) {
+      throw new CertWriterError('ERR_CERT_WRITER_UNSAFE_PATH', `"${path}" has too many levels of symlinks`, {
+        path,
+      });
+    }
+    current = resolve(dirname(current), await readlink(current));
+  }
+  if (current === path) return { path, dir: dirname(path) };
+  if (policy === 'inside-dir') {
+    const [linkDir, targetDir] = await Promise.all([
+      realpath(dirname(path)),
+      realpath(dirname(current)).catch(() => undefined),
+    ]);
+    if (targetDir !== linkDir) {
+      throw new CertWriterError(
+        'ERR_CERT_WRITER_UNSAFE_PATH',
+        `"${path}" is a symlink that leads out of its directory; refusing to write through it`,
+        { path },
+      );
+    }
+    const real = join(targetDir, basename(current));
+    return { path: real, dir: targetDir };
+  }
+  return { path: current, dir: dirname(current) };
+}
+
+function tempPathFor(target: Target): string {
+  const base = basename(target.path).slice(0, 100);
+  return join(target.dir, `.${base}.${process.pid}.${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoOf(error) === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files a crashed writer left in `dir`: ours by name, whose process is gone (or which
+ * are over an hour old). Best effort: a failure here never fails the write.
+ */
+export async function cleanStaleTempFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = TEMP_PATTERN.exec(name);
+    if (!match) continue;
+    const full = join(dir, name);
+    const pid = Number(match[1]);
+    let stale = pid === process.pid ? !inFlight.has(full) : !isAlive(pid);
+    if (!stale) {
+      const st = await lstat(full).catch(() => undefined);
+      stale = st !== undefined && Date.now() - st.mtimeMs > STALE_AFTER_MS;
+    }
+    if (
+      stale &&
+      (await unlink(full).then(
+        () => true,
+        () => false,
+      ))
+    )
+      removed.push(full);
+  }
+  return removed;
+}
+
+interface Existing {
+  st: Stats;
+  same: boolean;
+}
+
+/** Reads the current target without following a link, and compares it with `bytes`. */
+async function readExisting(path: string, bytes: Buffer): Promise<Existing | undefined> {
+  let st: Stats;
+  try {
+    st = await lstat(path);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw toFsError(error, path, 'inspect');
+  }
+  if (!st.isFile()) {
+    throw new CertWriterError('ERR_CERT_WRITER_NOT_A_FILE', `"${path}" exists and is not a regular file`, {
+      path,
+    });
+  }
+  if (st.size !== bytes.length) return { st, same: false };
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const current = await handle.readFile();
+    return { st: await handle.stat(), same: current.equals(bytes) };
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw toFsError(error, path, 'read');
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function result(path: string, target: Target, action: FileAction, hash: string, st: Stats): FileResult {
+  return {
+    path,
+    realPath: target.path,
+    action,
+    sha256: hash,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+  };
+}
+
+/** Fixes mode and owner of a file whose content is already right, without rewriting it. */
+async function repair(target: Target, mode: number, uid: number, gid: number, st: Stats): Promise<Stats> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const now = await handle.stat();
+    if (now.ino !== st.ino || now.dev !== st.dev)
+      throw Object.assign(new Error('replaced'), { code: 'EAGAIN' });
+    const narrowing = ((now.mode & 0o777) | mode) === (now.mode & 0o777);
+    // Never widen then narrow: when the new mode is a subset, tighten before giving the file away.
+    if (narrowing) await handle.chmod(mode);
+    if ((uid !== -1 && now.uid !== uid) || (gid !== -1 && now.gid !== gid)) await handle.chown(uid, gid);
+    if (!narrowing) await handle.chmod(mode);
+    await handle.sync();
+    return await handle.stat();
+  } catch (error) {
+    throw toFsError(error, target.path, 'repair the mode or owner of');
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Writes `bytes` to a fresh temp file beside the target and renames it over the target. */
+async function replace(
+  target: Target,
+  bytes: Buffer,
+  mode: number,
+  uid: number,
+  gid: number,
+): Promise<Stats> {
+  let handle: FileHandle | undefined;
+  let temp: string | undefined;
+  try {
+    for (let attempt = 0; handle === undefined; attempt++) {
+      temp = tempPathFor(target);
+      try {
+        // O_EXCL|O_NOFOLLOW: never opens something an attacker placed at the temp name.
+        handle = await open(
+          temp,
+          constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
+          mode,
+        );
+      } catch (error) {
+        if (errnoOf(error) !== 'EEXIST' || attempt >= 4) throw error;
+      }
+    }
+    inFlight.add(temp!);
+    // open() applied the umask, which can only narrow; fchmod makes it exact before any byte exists.
+    await handle.chmod(mode);
+    const created = await handle.stat();
+    if ((uid !== -1 && created.uid !== uid) || (gid !== -1 && created.gid !== gid))
+      await handle.chown(uid, gid);
+    await handle.writeFile(bytes);
+    await handle.sync();
+    const st = await handle.stat();
+    await handle.close();
+    handle = undefined;
+    // rename(2) is atomic on one file system: a reader opens the old file or the new one, never half.
+    await rename(temp!, target.path);
+    await fsyncDir(target.dir);
+    return st;
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    if (temp !== undefined) await unlink(temp).catch(() => undefined);
+    throw toFsError(error, target.path, 'write');
+  } finally {
+    if (temp !== undefined) inFlight.delete(temp);
+  }
+}
+
+/**
+ * Writes one file atomically: a temp file created exclusively in the same directory with its final
+ * mode, owner set, content written and fsynced, renamed over the target, directory fsynced. When the
+ * content, mode and owner already match, nothing is written (`unchanged`); when only mode or owner
+ * drifted, they are fixed in place (`repaired`).
+ *
+ * @throws {CertWriterError} `ERR_CERT_WRITER_PERMISSION`, `_READ_ONLY`, `_NO_SPACE`, `_UNSAFE_PATH`,
+ *   `_NOT_A_FILE`, `_UNKNOWN_USER`, `_UNKNOWN_GROUP`, `_IO`. The old file is intact on any error.
+ * @throws {TypeError} for a bad path, mode or option.
+ * @example
+ * const r = await writeFileAtomic('/etc/app/ca.pem', pem, { mode: 0o644 });
+ * if (r.action !== 'unchanged') reload();
+ */
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  options: FileOptions = {},
+): Promise<FileResult> {
+  const absolute = checkPath('path', path);
+  const bytes = toBuffer(content);
+  const mode = checkMode('mode', options.mode, 0o600);
+  const dirMode = checkMode('dirMode', options.dirMode, 0o755);
+  const policy = checkPolicy(options.followSymlinks);
+  const [uid, gid] = await Promise.all([
+    options.owner === undefined ? -1 : resolveId('user', options.owner),
+    options.group === undefined ? -1 : resolveId('group', options.group),
+  ]);
+  const hash = sha256(bytes);
+
+  await ensureDir(dirname(absolute), dirMode, gid);
+  const target = await resolveTarget(absolute, policy);
+  if (target.dir !== dirname(absolute)) await ensureDir(target.dir, dirMode, gid);
+  await cleanStaleTempFiles(target.dir);
+
+  const existing = await readExisting(target.path, bytes);
+  // Unspecified owner or group: keep what the file has, so a rewrite does not lock a service out.
+  const wantUid = uid !== -1 ? uid : (existing?.st.uid ?? -1);
+  const wantGid = gid !== -1 ? gid : (existing?.st.gid ?? -1);
+  if (existing?.same && existing.st.nlink === 1) {
+    const st = existing.st;
+    if (
+      (st.mode & 0o7777) === mode &&
+      (wantUid === -1 || st.uid === wantUid) &&
+      (wantGid === -1 || st.gid === wantGid)
+    ) {
+      return result(absolute, target, 'unchanged', hash, st);
+    }
+    try {
+      return result(absolute, target, 'repaired', hash, await repair(target, mode, wantUid, wantGid, st));
+    } catch (error) {
+      // Replaced under us between the read and the repair: fall through to a full rewrite.
+      if (!(error instanceof CertWriterError) || error.syscallCode !== 'EAGAIN') throw error;
+    }
+  }
+  // A hard-linked target is replaced rather than repaired, so another name never changes with it.
+  const st = await replace(target, bytes, mode, wantUid, wantGid);
+  return result(absolute, target, existing ? 'updated' : 'created', hash, st);
+}
