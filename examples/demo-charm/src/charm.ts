@@ -1,0 +1,95 @@
+// The demo charm's entry point: `dispatch` runs this file for every hook. It declares what the unit
+// wants (one server and one client certificate), lets the layer do the relation work, and turns the
+// layer's state into a workload status.
+import { hostname } from 'node:os';
+import { TlsClient } from '@tls-client/layer';
+import { DemoConfigError, type DemoPaths, resolvePaths } from './config.js';
+import { type CharmTools, createCharmTools } from './hook-tools.js';
+import { chooseStatus } from './status.js';
+
+const ENDPOINT = 'certificates';
+
+async function addresses(tools: CharmTools): Promise<{ publicAddress: string; privateAddress: string }> {
+  try {
+    return {
+      publicAddress: await tools.unitGet('public-address'),
+      privateAddress: await tools.unitGet('private-address'),
+    };
+  } catch {
+    // unit-get is legacy and absent on some substrates; network-get answers for the endpoint.
+    const info = (await tools.networkGet(ENDPOINT)) as {
+      'ingress-addresses'?: string[];
+      'bind-addresses'?: { addresses?: { value?: string }[] }[];
+    };
+    const ingress = info['ingress-addresses']?.[0];
+    const bind = info['bind-addresses']?.[0]?.addresses?.[0]?.value;
+    const address = ingress ?? bind;
+    if (address === undefined) throw new Error(`network-get ${ENDPOINT} returned no address`);
+    return { publicAddress: address, privateAddress: bind ?? address };
+  }
+}
+
+function requestCertificates(
+  client: TlsClient,
+  paths: DemoPaths,
+  names: { cn: string; sans: string[] },
+  app: string,
+) {
+  client.requestServerCert(names.cn, names.sans, { certPath: paths.serverCert, keyPath: paths.serverKey });
+  client.requestClientCert(app, undefined, { certPath: paths.clientCert, keyPath: paths.clientKey });
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const charmDir = env.JUJU_CHARM_DIR ?? env.CHARM_DIR ?? process.cwd();
+  const unit = env.JUJU_UNIT_NAME ?? '';
+  const app = unit.split('/')[0] ?? unit;
+  const tools = createCharmTools();
+
+  let paths: DemoPaths | undefined;
+  let configError: string | undefined;
+  try {
+    paths = resolvePaths(await tools.configGet(), charmDir);
+  } catch (error) {
+    if (!(error instanceof DemoConfigError)) throw error;
+    configError = error.message;
+  }
+
+  const client = new TlsClient({ endpoint: ENDPOINT, ...(paths ? { caCertificatePath: paths.caCert } : {}) });
+  if (paths) {
+    const { publicAddress, privateAddress } = await addresses(tools);
+    const sans = [...new Set([publicAddress, privateAddress, hostname()])];
+    requestCertificates(client, paths, { cn: publicAddress, sans }, app);
+  }
+
+  // The layer leaves *.changed flags set until the charm has acted on them. A real charm would
+  // reload its service here so that it picks up the new files, then clear the flags.
+  client.when(
+    'tls_client.certs.changed',
+    async () => {
+      const changed = client.flags.list('tls_client.').filter((flag) => flag.endsWith('.changed'));
+      await tools.jujuLog(`certificates changed (${changed.join(', ')}); reloading the workload`);
+      for (const flag of changed) client.flags.clear(flag);
+    },
+    'demo.reload-workload',
+  );
+
+  const result = await client.run();
+
+  const status = chooseStatus({
+    related: result.connected,
+    caSaved: client.flags.isSet('tls_client.ca.saved'),
+    certsSaved: client.flags.isSet('tls_client.certs.saved'),
+    problems: client.problems(),
+    configError,
+  });
+  await tools.statusSet(status.status, status.message);
+}
+
+main().catch((error: unknown) => {
+  // Juju shows the hook as failed and retries it; the message carries no secret (the layer's
+  // errors name keys and paths, never values).
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`demo charm: hook failed: ${message}\n`);
+  process.exitCode = 1;
+});

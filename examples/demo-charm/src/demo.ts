@@ -1,0 +1,415 @@
+// `pnpm demo`: runs the demo charm as real subprocesses under the fake Juju of @tls-client/testing,
+// answered by its embedded CA, with a sandbox trust store updated by the real update-ca-certificates.
+// Prints what happened after each hook and a summary, keeps the files for inspection, and exits 1
+// if any step or check failed.
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { prepareDebianRoot } from '@tls-client/ca-installer';
+import { EmbeddedCa, FakeModel, type HookRun } from '@tls-client/testing';
+import { bundleContains, certificateFacts, fileFacts, formatMode } from './inspect.js';
+import { textTable } from './text-table.js';
+
+const USAGE = `usage: node examples/demo-charm/dist/demo.js [--clean] [--quiet]
+
+Runs the demo charm (examples/demo-charm) under a fake Juju with an embedded CA, in a fresh
+temporary directory, and prints what each hook did.
+
+  --clean   remove the temporary directory at the end (default: keep it and print its path)
+  --quiet   print only the summary and any failure
+  --help    show this text`;
+
+const UNIT = 'demo/0';
+const PROVIDER = 'easyrsa';
+const PROVIDER_UNIT = `${PROVIDER}/0`;
+const ADDRESSES = { publicAddress: '203.0.113.10', privateAddress: '10.0.0.10' } as const;
+
+/** Where the demo charm's sources and build live (this file is dist/demo.js). */
+const CHARM_SRC = resolve(import.meta.dirname, '..');
+
+interface HookRecord {
+  step: number;
+  hook: string;
+  ms: number;
+  exitCode: number;
+  calls: Map<string, number>;
+}
+
+class Demo {
+  readonly failures: string[] = [];
+  readonly hooks: HookRecord[] = [];
+  private step = 0;
+  private logsSeen = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly charmDir: string,
+    readonly trustRoot: string,
+    readonly model: FakeModel,
+    readonly quiet: boolean,
+  ) {}
+
+  get bundlePath(): string {
+    return join(this.trustRoot, 'etc/ssl/certs/ca-certificates.crt');
+  }
+
+  /** The environment the charm's hooks (and the operator's CLI) see besides the fake Juju's. */
+  get extraEnv(): Record<string, string> {
+    return { TLS_CLIENT_TRUST_ROOT: this.trustRoot, TLS_CLIENT_DISTRO: 'debian' };
+  }
+
+  print(text = ''): void {
+    if (!this.quiet) console.log(text);
+  }
+
+  check(ok: boolean, what: string): boolean {
+    if (!ok) this.failures.push(`step ${this.step}: ${what}`);
+    if (!ok || !this.quiet) console.log(`    ${ok ? 'ok  ' : 'FAIL'}  ${what}`);
+    return ok;
+  }
+
+  async hook(
+    hook: string,
+    title: string,
+    relation?: { relationId: string; remoteUnit?: string },
+  ): Promise<HookRun> {
+    this.step += 1;
+    const start = performance.now();
+    const run = await this.model.runHook(hook, { ...(relation ?? {}), env: this.extraEnv });
+    const ms = performance.now() - start;
+    const calls = new Map<string, number>();
+    for (const call of run.calls) calls.set(call.tool, (calls.get(call.tool) ?? 0) + 1);
+    this.hooks.push({ step: this.step, hook, ms, exitCode: run.exitCode, calls });
+
+    const where = relation
+      ? ` (${[relation.relationId, relation.remoteUnit].filter(Boolean).join(', ')})`
+      : '';
+    this.print(`\n[${this.step}] ${hook}${where}: ${title}`);
+    const callText = [...calls].map(([tool, n]) => `${tool} ${n}`).join(', ');
+    this.print(
+      `    exit ${run.exitCode} in ${ms.toFixed(0)} ms; ${run.calls.length} hook-tool calls (${callText})`,
+    );
+    if (run.exitCode !== 0) {
+      // The charm's stderr carries messages only (no key or certificate material).
+      const tail = run.stderr.trim().split('\n').slice(-8);
+      console.log(tail.map((line) => `    stderr: ${line}`).join('\n'));
+    }
+    const status = this.model.status();
+    this.print(`    status  ${status.status}: ${status.message}`);
+    const flags = await this.flags();
+    this.print(`    flags   ${flags.length === 0 ? '(none)' : flags.join('\n            ')}`);
+    const logs = this.model.logs();
+    const fresh = logs
+      .slice(this.logsSeen)
+      .filter((l) => l.hook === hook && l.level !== 'DEBUG' && l.level !== 'TRACE');
+    this.logsSeen = logs.length;
+    for (const line of fresh.slice(0, 6)) this.print(`    log     ${line.level} ${clip(line.message, 110)}`);
+    if (fresh.length > 6) this.print(`    log     … ${fresh.length - 6} more`);
+    this.check(run.exitCode === 0, `${hook} exits 0`);
+    return run;
+  }
+
+  /** Flags set after the last hook, read through `tls-client status --json`. */
+  async flags(): Promise<string[]> {
+    const status = await this.cli(['status', '--json']);
+    if (status.exitCode !== 0 && status.exitCode !== 1 && status.exitCode !== 2)
+      return ['(tls-client status failed)'];
+    try {
+      const parsed = JSON.parse(status.stdout) as { flags?: unknown };
+      return Array.isArray(parsed.flags)
+        ? parsed.flags.filter((f): f is string => typeof f === 'string').sort()
+        : [];
+    } catch {
+      return ['(tls-client status --json printed no JSON)'];
+    }
+  }
+
+  /** Runs the layer's operator CLI as a subprocess in the unit's environment, as `juju exec` would. */
+  async cli(args: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const run = await this.model.runHook('juju-exec', {
+      command: [process.execPath, layerCli(), ...args],
+      env: this.extraEnv,
+      timeoutMs: 30_000,
+    });
+    return { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr };
+  }
+
+  path(p: string): string {
+    const rel = relative(this.dir, p);
+    return rel.startsWith('..') ? p : rel;
+  }
+}
+
+function clip(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+let cliPath: string | undefined;
+function layerCli(): string {
+  if (cliPath === undefined) {
+    const require = createRequire(import.meta.url);
+    const pkgPath = require.resolve('@tls-client/layer/package.json');
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin?: Record<string, string> | string };
+    const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['tls-client'];
+    if (bin === undefined) throw new Error('@tls-client/layer declares no tls-client bin');
+    cliPath = join(dirname(pkgPath), bin);
+  }
+  return cliPath;
+}
+
+/** A charm directory as Juju unpacks it: dispatch, metadata, config, and the built JavaScript. */
+function makeCharmDir(charmDir: string): void {
+  const built = join(CHARM_SRC, 'dist', 'charm.js');
+  if (!existsSync(built)) {
+    throw new Error(`${built} is missing: build first (pnpm --filter demo-charm build, or pnpm demo)`);
+  }
+  mkdirSync(charmDir, { recursive: true });
+  for (const file of ['metadata.yaml', 'config.yaml', 'dispatch']) {
+    copyFileSync(join(CHARM_SRC, file), join(charmDir, file));
+  }
+  chmodSync(join(charmDir, 'dispatch'), 0o755);
+  // Node resolves the link to the real dist/, so `@tls-client/layer` resolves from the workspace.
+  symlinkSync(join(CHARM_SRC, 'dist'), join(charmDir, 'dist'), 'dir');
+}
+
+function certPaths(charmDir: string) {
+  const certs = join(charmDir, 'certs');
+  return {
+    serverCert: join(certs, 'server.crt'),
+    serverKey: join(certs, 'server.key'),
+    clientCert: join(certs, 'client.crt'),
+    clientKey: join(certs, 'client.key'),
+    caCert: join(certs, 'ca.crt'),
+  };
+}
+
+function verifyWithOpenssl(bundle: string, leaf: string): { ok: boolean; output: string } {
+  const run = spawnSync('openssl', ['verify', '-CAfile', bundle, leaf], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (run.error) return { ok: false, output: `openssl not runnable: ${run.error.message}` };
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim().split('\n').slice(-1)[0] ?? '' };
+}
+
+function snapshot(paths: readonly string[]): Map<string, string> {
+  return new Map(paths.map((p) => [p, fileFacts(p)?.sha256 ?? '']));
+}
+
+async function runDemo(demo: Demo, ca: EmbeddedCa): Promise<void> {
+  const { model, charmDir } = demo;
+  const files = certPaths(charmDir);
+  const allFiles = Object.values(files);
+  const bundle = () => (existsSync(demo.bundlePath) ? readFileSync(demo.bundlePath, 'utf8') : '');
+
+  await demo.hook('install', 'no relation yet');
+  demo.check(model.status().status === 'blocked', 'status is blocked until a CA is related');
+
+  const relationId = model.addRelation('certificates', PROVIDER);
+  model.addRemoteUnit(relationId, PROVIDER_UNIT);
+  await demo.hook('certificates-relation-joined', 'the CA joined', { relationId, remoteUnit: PROVIDER_UNIT });
+
+  await demo.hook('certificates-relation-changed', 'the charm publishes its requests', {
+    relationId,
+    remoteUnit: PROVIDER_UNIT,
+  });
+  const published = model.localUnitData(relationId);
+  demo.print(`    published (our unit databag): ${Object.keys(published).sort().join(', ') || '(nothing)'}`);
+  for (const [key, value] of Object.entries(published).sort()) {
+    // Requests hold names and addresses only; no secret goes this way.
+    demo.print(`      ${key} = ${clip(value, 100)}`);
+  }
+  demo.check(Object.keys(published).length > 0, 'requests are published on the relation');
+  demo.check(model.status().status === 'waiting', 'status is waiting for the CA');
+
+  const first = await ca.answer(model, relationId, { providerUnit: PROVIDER_UNIT });
+  demo.print(`\n    the embedded CA answers: ${first.issued} certificate(s) issued`);
+  await demo.hook('certificates-relation-changed', 'the CA answered: files written, CA trusted', {
+    relationId,
+    remoteUnit: PROVIDER_UNIT,
+  });
+  demo.check(model.status().status === 'active', 'status is active');
+  for (const path of allFiles) demo.check(existsSync(path), `${demo.path(path)} exists`);
+  demo.check(fileFacts(files.serverKey)?.mode === 0o600, 'server key has mode 0600');
+  demo.check(fileFacts(files.clientKey)?.mode === 0o600, 'client key has mode 0600');
+  demo.check(bundleContains(bundle(), ca.caPem), 'the CA is in the sandbox trust bundle');
+  const verified = verifyWithOpenssl(demo.bundlePath, files.serverCert);
+  demo.check(verified.ok, `openssl verify -CAfile <bundle> server.crt: ${verified.output}`);
+
+  const before = snapshot([...allFiles, demo.bundlePath]);
+  const again = await demo.hook('certificates-relation-changed', 'same data again: nothing to do', {
+    relationId,
+    remoteUnit: PROVIDER_UNIT,
+  });
+  const after = snapshot([...allFiles, demo.bundlePath]);
+  demo.check(
+    [...before].every(([p, h]) => after.get(p) === h),
+    'no file and no trust bundle changed',
+  );
+  demo.check(
+    again.calls.every((c) => c.tool !== 'relation-set'),
+    'no relation-set',
+  );
+
+  const oldCa = ca.caPem;
+  await ca.rotate();
+  const rotated = await ca.answer(model, relationId, { providerUnit: PROVIDER_UNIT });
+  demo.print(`\n    the CA rotates its key and re-issues: ${rotated.issued} certificate(s)`);
+  await demo.hook('certificates-relation-changed', 'after the CA rotation', {
+    relationId,
+    remoteUnit: PROVIDER_UNIT,
+  });
+  const trusted = bundle();
+  demo.check(bundleContains(trusted, ca.caPem), 'the new CA is in the sandbox trust bundle');
+  demo.check(!bundleContains(trusted, oldCa), 'the old CA is no longer in the sandbox trust bundle');
+  const reverified = verifyWithOpenssl(demo.bundlePath, files.serverCert);
+  demo.check(reverified.ok, `openssl verify -CAfile <bundle> server.crt: ${reverified.output}`);
+  demo.check(model.status().status === 'active', 'status is active');
+}
+
+async function printSummary(demo: Demo): Promise<void> {
+  const { charmDir, trustRoot } = demo;
+  const files = certPaths(charmDir);
+  const log = (text = '') => console.log(text);
+
+  log('\n== Files');
+  const installed = join(trustRoot, 'usr/local/share/ca-certificates');
+  const trustFiles = existsSync(installed)
+    ? spawnSync('find', [installed, '-type', 'f'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .sort()
+    : [];
+  const rows = [...Object.values(files), ...trustFiles, demo.bundlePath].map((path) => {
+    const facts = fileFacts(path);
+    return facts
+      ? [formatMode(facts.mode), `${facts.owner}:${facts.group}`, String(facts.size), demo.path(path)]
+      : ['-', '-', '-', `${demo.path(path)} (missing)`];
+  });
+  log(textTable(['mode', 'owner', 'bytes', 'path'], rows));
+
+  log('\n== Certificates');
+  for (const path of [files.serverCert, files.clientCert, files.caCert]) {
+    if (!existsSync(path)) continue;
+    try {
+      const c = certificateFacts(readFileSync(path, 'utf8'));
+      log(`  ${demo.path(path)}`);
+      log(`    subject  ${c.subject}`);
+      log(`    issuer   ${c.issuer}`);
+      if (c.sans.length > 0) log(`    SANs     ${c.sans.join(', ')}`);
+      log(`    expires  ${c.notAfter.toISOString()} (${c.daysLeft} days left)`);
+      if (c.blocks > 1) log(`    chain    ${c.blocks - 1} more certificate(s) after the leaf`);
+    } catch (error) {
+      log(`  ${demo.path(path)}: unreadable (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  log('\n== tls-client status (the operator CLI, run as on the unit)');
+  const status = await demo.cli(['status']);
+  log(
+    status.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+  );
+  if (status.stderr.trim() !== '') log(`  stderr: ${clip(status.stderr.trim(), 300)}`);
+  const check = await demo.cli(['check']);
+  log(
+    `  tls-client check: exit ${check.exitCode} (${['ok', 'warning', 'error'][check.exitCode] ?? 'failed'})`,
+  );
+
+  log('\n== Hook-tool calls per hook');
+  const tools = [...new Set(demo.hooks.flatMap((h) => [...h.calls.keys()]))].sort();
+  log(
+    textTable(
+      ['#', 'hook', 'ms', 'exit', 'total', ...tools],
+      demo.hooks.map((h) => [
+        String(h.step),
+        h.hook,
+        h.ms.toFixed(0),
+        String(h.exitCode),
+        String([...h.calls.values()].reduce((a, b) => a + b, 0)),
+        ...tools.map((t) => String(h.calls.get(t) ?? 0)),
+      ]),
+    ),
+  );
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      clean: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'tls-client-demo-'));
+  const charmDir = join(dir, 'charm');
+  const trustRoot = join(dir, 'trust-root');
+  let demo: Demo | undefined;
+  try {
+    console.log('tls-client demo: the demo charm under a fake Juju, answered by an embedded CA');
+    console.log(`  directory   ${dir}`);
+    makeCharmDir(charmDir);
+    await prepareDebianRoot(trustRoot);
+    const model = await FakeModel.create({
+      unit: UNIT,
+      charmDir,
+      dir: join(dir, 'juju'),
+      config: {},
+      ...ADDRESSES,
+    });
+    console.log(`  charm       ${charmDir} (dispatch → node dist/charm.js)`);
+    console.log(`  trust root  ${trustRoot} (sandbox for update-ca-certificates)`);
+    console.log(`  fake juju   ${model.dir}`);
+    const ca = await EmbeddedCa.create({ commonName: 'tls-client demo CA' });
+    demo = new Demo(dir, charmDir, trustRoot, model, values.quiet);
+    await runDemo(demo, ca);
+    await printSummary(demo);
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    console.error(`\ndemo: step failed: ${message}`);
+    demo?.failures.push('the demo aborted');
+    if (!demo) {
+      if (values.clean) rmSync(dir, { recursive: true, force: true });
+      return 1;
+    }
+  }
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const failures = demo.failures;
+  console.log(
+    `\n== Result: ${failures.length === 0 ? 'all checks passed' : `${failures.length} check(s) failed`} in ${seconds} s`,
+  );
+  for (const failure of failures) console.log(`  FAIL  ${failure}`);
+  if (values.clean) {
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`  removed ${dir}`);
+  } else {
+    console.log(`  files kept in ${dir}`);
+    console.log(`  look around: ls -la ${join(dir, 'charm/certs')}; remove with rm -rf ${dir}`);
+  }
+  return failures.length === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

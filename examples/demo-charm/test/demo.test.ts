@@ -1,0 +1,112 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificateFacts } from '../src/inspect.js';
+
+const DEMO = resolve(import.meta.dirname, '../dist/demo.js');
+
+interface DemoRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  dir: string;
+}
+
+function runDemo(tmp: string, args: string[] = []): Promise<DemoRun> {
+  return new Promise((resolvePromise, reject) => {
+    // TMPDIR puts the demo's own mkdtemp inside our temp dir, so cleanup is one rm.
+    const child = spawn(process.execPath, [DEMO, ...args], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      const dir = /^ {2}directory {3}(\S+)$/m.exec(stdout)?.[1] ?? '';
+      resolvePromise({ exitCode, stdout, stderr, dir });
+    });
+  });
+}
+
+describe('pnpm demo', () => {
+  let tmp: string;
+  let run: DemoRun;
+
+  beforeAll(async () => {
+    if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: run pnpm --filter demo-charm build first`);
+    tmp = mkdtempSync(join(tmpdir(), 'demo-charm-test-'));
+    run = await runDemo(tmp);
+  }, 60_000);
+
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('exits 0 with every check passed', () => {
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('== Result: all checks passed');
+    expect(run.exitCode).toBe(0);
+  });
+
+  it('keeps its files in a fresh directory under TMPDIR and says where', () => {
+    expect(run.dir.startsWith(tmp)).toBe(true);
+    expect(run.stdout).toContain(`files kept in ${run.dir}`);
+  });
+
+  it('writes the certificates and the CA with private keys at 0600', () => {
+    const certs = join(run.dir, 'charm', 'certs');
+    for (const file of ['server.crt', 'client.crt', 'ca.crt']) {
+      expect((statSync(join(certs, file)).mode & 0o777).toString(8)).toBe('644');
+    }
+    for (const file of ['server.key', 'client.key']) {
+      expect((statSync(join(certs, file)).mode & 0o777).toString(8)).toBe('600');
+    }
+  });
+
+  it('requests the server certificate for the unit addresses and the client one for the app', () => {
+    const certs = join(run.dir, 'charm', 'certs');
+    const server = certificateFacts(readFileSync(join(certs, 'server.crt'), 'utf8'));
+    expect(server.subject).toBe('CN=203.0.113.10');
+    expect(server.sans).toEqual(
+      expect.arrayContaining(['IP:203.0.113.10', 'IP:10.0.0.10', `DNS:${hostname()}`]),
+    );
+    const client = certificateFacts(readFileSync(join(certs, 'client.crt'), 'utf8'));
+    expect(client.subject).toBe('CN=demo');
+  });
+
+  it('trusts the rotated CA in the sandbox bundle, so openssl verifies the leaf', () => {
+    const bundle = join(run.dir, 'trust-root', 'etc', 'ssl', 'certs', 'ca-certificates.crt');
+    const leaf = join(run.dir, 'charm', 'certs', 'server.crt');
+    const verify = spawnSync('openssl', ['verify', '-CAfile', bundle, leaf], { encoding: 'utf8' });
+    expect(verify.error).toBeUndefined();
+    expect(verify.stdout).toContain(': OK');
+    expect(verify.status).toBe(0);
+  });
+
+  it('prints flags per hook, the status table and the hook-tool calls', () => {
+    expect(run.stdout).toContain('tls_client.certs.saved');
+    expect(run.stdout).toContain('tls_client.ca_installed');
+    expect(run.stdout).toContain('== tls-client status');
+    expect(run.stdout).toContain('== Hook-tool calls per hook');
+  });
+
+  it('never prints a private key', () => {
+    expect(run.stdout).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('removes its directory with --clean', async () => {
+    const cleaned = await runDemo(tmp, ['--clean', '--quiet']);
+    expect(cleaned.exitCode).toBe(0);
+    expect(cleaned.dir).not.toBe('');
+    expect(existsSync(cleaned.dir)).toBe(false);
+  }, 60_000);
+});

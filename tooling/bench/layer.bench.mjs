@@ -1,0 +1,254 @@
+// Bench of @tls-client/layer on the hook path, as Juju runs it: a charm process per hook under the
+// fake Juju of @tls-client/testing, answered by its embedded CA. Measures, beside `node -e 0` in the
+// same run: certificates-relation-changed with a CA, two server certs and one client cert (files
+// already current; files changing), hook-tool calls per hook, the import cost of the layer, and
+// which modules the hook path loads (node-forge must not be among them).
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { prepareDebianRoot } from '../../packages/ca-installer/dist/index.js';
+import { EmbeddedCa, FakeModel } from '../../packages/testing/dist/index.js';
+import { median, report } from './lib.mjs';
+
+const LAYER = resolve(import.meta.dirname, '../../packages/layer/dist/index.js');
+const LAYER_URL = pathToFileURL(LAYER).href;
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+
+function spawnNode(args, options = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(0, 500)}`));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+/** Median of `runs` timings of `measure`, each preceded by an untimed `prepare`. */
+async function medianPrepared(prepare, measure, { runs = RUNS, warmup = 1 } = {}) {
+  const times = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    await prepare(i);
+    const start = performance.now();
+    await measure(i);
+    if (i >= warmup) times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+// A variant of the demo charm that requests two server certificates and one client certificate.
+const CHARM = `import { TlsClient } from ${JSON.stringify(LAYER_URL)};
+const certs = process.env.JUJU_CHARM_DIR + '/certs';
+const client = new TlsClient({ caCertificatePath: certs + '/ca.crt' });
+client.requestServerCert('203.0.113.10', ['203.0.113.10', '10.0.0.10', 'bench-0'], { certPath: certs + '/server.crt', keyPath: certs + '/server.key' });
+client.requestServerCert('api.bench.internal', ['api.bench.internal'], { certPath: certs + '/api.crt', keyPath: certs + '/api.key' });
+client.requestClientCert('bench', undefined, { certPath: certs + '/client.crt', keyPath: certs + '/client.key' });
+await client.run();
+`;
+
+// Preloaded into a hook with --import: records every module the process loads (ESM through a
+// resolve hook, CommonJS through require.cache at exit), to check what the hook path pulls in.
+const PROBE_HOOKS = `import { appendFileSync } from 'node:fs';
+let out;
+export function initialize(data) { out = data.out; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(out, result.url + '\\n');
+  return result;
+}
+`;
+// NODE_OPTIONS reaches the fake hook tools too (node processes): record the charm process only.
+const PROBE = (hooksUrl) => `import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+const out = process.env.MODULE_PROBE_OUT;
+if (process.argv[1]?.endsWith('/charm.mjs')) {
+  register(${JSON.stringify(hooksUrl)}, { data: { out } });
+  const require = createRequire(import.meta.url);
+  process.on('exit', () => {
+    appendFileSync(out, Object.keys(require.cache).map((p) => 'cjs:' + p).join('\\n') + '\\n');
+  });
+}
+`;
+
+async function setUp(dir) {
+  const charmDir = join(dir, 'charm');
+  mkdirSync(charmDir, { recursive: true });
+  writeFileSync(join(charmDir, 'charm.mjs'), CHARM);
+  writeFileSync(
+    join(charmDir, 'metadata.yaml'),
+    'name: bench\nrequires:\n  certificates:\n    interface: tls-certificates\n',
+  );
+  writeFileSync(join(charmDir, 'dispatch'), '#!/bin/sh\nexec node "$JUJU_CHARM_DIR/charm.mjs"\n');
+  chmodSync(join(charmDir, 'dispatch'), 0o755);
+  writeFileSync(join(dir, 'probe-hooks.mjs'), PROBE_HOOKS);
+  writeFileSync(join(dir, 'probe.mjs'), PROBE(pathToFileURL(join(dir, 'probe-hooks.mjs')).href));
+
+  const trustRoot = join(dir, 'trust-root');
+  await prepareDebianRoot(trustRoot);
+  const model = await FakeModel.create({
+    unit: 'bench/0',
+    charmDir,
+    dir: join(dir, 'juju'),
+    publicAddress: '203.0.113.10',
+    privateAddress: '10.0.0.10',
+  });
+  const env = { TLS_CLIENT_TRUST_ROOT: trustRoot, TLS_CLIENT_DISTRO: 'debian' };
+  const relationId = model.addRelation('certificates', 'easyrsa');
+  model.addRemoteUnit(relationId, 'easyrsa/0');
+  const ca = await EmbeddedCa.create({ commonName: 'bench CA' });
+  const changed = async (extraEnv = {}) => {
+    const run = await model.runHook('certificates-relation-changed', {
+      relationId,
+      remoteUnit: 'easyrsa/0',
+      env: { ...env, ...extraEnv },
+    });
+    if (run.exitCode !== 0)
+      throw new Error(`hook failed (exit ${run.exitCode}): ${run.stderr.slice(0, 500)}`);
+    return run;
+  };
+  for (const hook of ['install', 'certificates-relation-joined']) {
+    const run = await model.runHook(
+      hook,
+      hook === 'install' ? { env } : { relationId, remoteUnit: 'easyrsa/0', env },
+    );
+    if (run.exitCode !== 0) throw new Error(`${hook} failed: ${run.stderr.slice(0, 500)}`);
+  }
+  await changed(); // publishes the requests
+  await ca.answer(model, relationId, { providerUnit: 'easyrsa/0' });
+  await changed(); // writes everything
+  return { dir, charmDir, model, ca, relationId, changed };
+}
+
+function countCalls(run) {
+  const byTool = {};
+  for (const call of run.calls) byTool[call.tool] = (byTool[call.tool] ?? 0) + 1;
+  return { total: run.calls.length, byTool };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tls-client-layer-bench-'));
+try {
+  const bench = await setUp(dir);
+  const nodeBaseline = await median(() => spawnNode(['-e', '0']), { runs: RUNS, warmup: 2 });
+
+  // 1. Hook wall time: nothing changed, certificates changing (same CA), CA rotation.
+  let lastCurrent;
+  const current = await medianPrepared(
+    () => {},
+    async () => {
+      lastCurrent = await bench.changed();
+    },
+  );
+  let lastReissued;
+  const reissued = await medianPrepared(
+    () => bench.ca.answer(bench.model, bench.relationId, { providerUnit: 'easyrsa/0' }),
+    async () => {
+      lastReissued = await bench.changed();
+    },
+  );
+  let lastRotated;
+  const rotated = await medianPrepared(
+    async () => {
+      await bench.ca.rotate();
+      await bench.ca.answer(bench.model, bench.relationId, { providerUnit: 'easyrsa/0' });
+    },
+    async () => {
+      lastRotated = await bench.changed();
+    },
+    { runs: Math.max(3, Math.floor(RUNS / 3)), warmup: 0 },
+  );
+  const calls = (run) => {
+    const { total, byTool } = countCalls(run);
+    return {
+      'tool calls': String(total),
+      'by tool': Object.entries(byTool)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', '),
+    };
+  };
+  report('certificates-relation-changed, CA + 2 server + 1 client cert (a charm process per hook)', [
+    { case: 'node -e 0', ms: nodeBaseline },
+    { case: 'files already current', ms: current, baselineMs: nodeBaseline, extra: calls(lastCurrent) },
+    {
+      case: 'certs re-issued (files change)',
+      ms: reissued,
+      baselineMs: nodeBaseline,
+      extra: calls(lastReissued),
+    },
+    {
+      case: 'CA rotated (files + trust store)',
+      ms: rotated,
+      baselineMs: nodeBaseline,
+      extra: calls(lastRotated),
+    },
+  ]);
+
+  // 2. Import cost of the layer in a fresh process.
+  const importLayer = await median(
+    () => spawnNode(['--input-type=module', '-e', `await import(${JSON.stringify(LAYER_URL)})`]),
+    {
+      runs: RUNS,
+      warmup: 2,
+    },
+  );
+  const emptyModule = await median(
+    () => spawnNode(['--input-type=module', '-e', 'await Promise.resolve()']),
+    {
+      runs: RUNS,
+      warmup: 2,
+    },
+  );
+  report('import("@tls-client/layer") in a fresh node process', [
+    { case: 'node -e 0', ms: nodeBaseline },
+    { case: 'empty ES module', ms: emptyModule, baselineMs: nodeBaseline },
+    {
+      case: 'import the layer',
+      ms: importLayer,
+      baselineMs: nodeBaseline,
+      extra: { 'over node -e 0 ms': (importLayer - nodeBaseline).toFixed(1) },
+    },
+  ]);
+
+  // 3. Which modules the hook path loads: a real hook with the probe preloaded.
+  const probeOut = join(dir, 'modules.txt');
+  writeFileSync(probeOut, '');
+  await bench.changed({
+    NODE_OPTIONS: `--import ${pathToFileURL(join(dir, 'probe.mjs')).href}`,
+    MODULE_PROBE_OUT: probeOut,
+  });
+  const loaded = [...new Set(readFileSync(probeOut, 'utf8').split('\n').filter(Boolean))];
+  const files = loaded.filter((m) => !m.startsWith('node:'));
+  const forge = files.filter((m) => /node-forge/.test(m));
+  const ours = files.filter((m) => /packages\/[a-z-]+\/dist\//.test(m));
+  const byPackage = {};
+  for (const m of ours) {
+    const name = /packages\/([a-z-]+)\/dist\//.exec(m)[1];
+    byPackage[name] = (byPackage[name] ?? 0) + 1;
+  }
+  console.log('\n## modules loaded by a certificates-relation-changed hook (charm process)');
+  console.log(`  module files: ${files.length} (fake hook tools are separate processes, not counted)`);
+  console.log(
+    `  ours by package: ${Object.entries(byPackage)
+      .map(([p, n]) => `${p} ${n}`)
+      .join(', ')}`,
+  );
+  console.log(`  third-party: ${files.filter((m) => /node_modules/.test(m)).length}`);
+  console.log(
+    `  node-forge loaded: ${forge.length === 0 ? 'no (as required)' : `YES: ${forge.length} files`}`,
+  );
+  if (forge.length > 0) process.exitCode = 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
