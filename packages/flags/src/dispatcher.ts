@@ -1,0 +1,195 @@
+import { FlagsError } from './errors.js';
+import type { FlagStore } from './flag-store.js';
+
+/** A handler: runs while its flag condition holds. May be async. */
+export type Handler = () => void | Promise<void>;
+
+/** Options of the {@link Dispatcher}. */
+export interface DispatcherOptions {
+  /** Passes over the flag handlers before dispatch fails with `ERR_FLAGS_DISPATCH_LOOP`. Default 100, as reactive. */
+  maxIterations?: number;
+  /** The hook being run, for {@link Dispatcher.hook} handlers. Default `process.env.JUJU_HOOK_NAME`. */
+  hookName?: string;
+}
+
+/** What {@link Dispatcher.run} did. */
+export interface DispatchResult {
+  /** Handler names in the order they ran (a name repeats if the flags changed between its runs). */
+  ran: string[];
+  /** Passes over the flag handlers, counting the last one that found nothing to run. */
+  iterations: number;
+}
+
+type Kind = 'when' | 'whenNot' | 'whenAny' | 'whenNone';
+
+interface Registration {
+  name: string;
+  handler: Handler;
+  test: (store: FlagStore) => boolean;
+}
+
+function flagList(method: string, flags: string | readonly string[]): string[] {
+  const list = typeof flags === 'string' ? [flags] : [...flags];
+  if (list.length === 0) throw new TypeError(`${method} needs at least one flag`);
+  for (const f of list) {
+    if (typeof f !== 'string' || f === '') throw new TypeError(`${method}: flags must be non-empty strings`);
+  }
+  return list;
+}
+
+/**
+ * Runs handlers on flag conditions to a fixed point, the way the reactive bus does: first the
+ * `hook` handlers of the current hook, then passes over the flag handlers in registration order.
+ * Each handler's condition is tested right before it would run, so a handler never runs after its
+ * flags went away. Passes repeat while any handler ran; a handler never runs twice for the same
+ * set of flags in one dispatch; past `maxIterations` passes dispatch fails, naming the handlers
+ * that kept running.
+ *
+ * @example
+ * const bus = new Dispatcher(store);
+ * bus.when('certificates.available', () => store.set('app.ready'), 'mark-ready');
+ * await bus.run();
+ */
+export class Dispatcher {
+  readonly #store: FlagStore;
+  readonly #maxIterations: number;
+  readonly #hookName: string | undefined;
+  readonly #hooks: { name: string; handler: Handler; matches: (hook: string) => boolean }[] = [];
+  readonly #handlers: Registration[] = [];
+  readonly #names = new Set<string>();
+
+  constructor(store: FlagStore, options: DispatcherOptions = {}) {
+    const max = options.maxIterations ?? 100;
+    if (!Number.isInteger(max) || max < 1) throw new TypeError('maxIterations must be an integer >= 1');
+    this.#store = store;
+    this.#maxIterations = max;
+    this.#hookName = options.hookName ?? (process.env.JUJU_HOOK_NAME || undefined);
+  }
+
+  /** Runs `handler` while every one of `flags` is set. */
+  when(flags: string | readonly string[], handler: Handler, name?: string): this {
+    return this.#add('when', flags, handler, name);
+  }
+
+  /** Runs `handler` while none of `flags` is set; reactive's `when_not`, the same as {@link Dispatcher.whenNone}. */
+  whenNot(flags: string | readonly string[], handler: Handler, name?: string): this {
+    return this.#add('whenNot', flags, handler, name);
+  }
+
+  /** Runs `handler` while at least one of `flags` is set. */
+  whenAny(flags: string | readonly string[], handler: Handler, name?: string): this {
+    return this.#add('whenAny', flags, handler, name);
+  }
+
+  /** Runs `handler` while none of `flags` is set. */
+  whenNone(flags: string | readonly string[], handler: Handler, name?: string): this {
+    return this.#add('whenNone', flags, handler, name);
+  }
+
+  /**
+   * Runs `handler` once, before any flag handler, when the current hook is one of `hooks` (exact
+   * names, or RegExps such as `/-relation-broken$/`), like reactive's `@hook`.
+   */
+  hook(hooks: string | RegExp | readonly (string | RegExp)[], handler: Handler, name?: string): this {
+    const list = Array.isArray(hooks)
+      ? [...(hooks as readonly (string | RegExp)[])]
+      : [hooks as string | RegExp];
+    if (list.length === 0) throw new TypeError('hook needs at least one hook name');
+    const matches = (hook: string): boolean =>
+      list.some((h) =>
+        typeof h === 'string' ? h === hook : new RegExp(h.source, h.flags.replace('g', '')).test(hook),
+      );
+    this.#hooks.push({ name: this.#uniqueName(handler, name), handler, matches });
+    return this;
+  }
+
+  #uniqueName(handler: Handler, name: string | undefined): string {
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+    if (name !== undefined) {
+      if (typeof name !== 'string' || name === '')
+        throw new TypeError('handler name must be a non-empty string');
+      if (this.#names.has(name)) throw new TypeError(`a handler named "${name}" is already registered`);
+      this.#names.add(name);
+      return name;
+    }
+    const base = handler.name || 'handler';
+    let candidate = base;
+    for (let i = 2; this.#names.has(candidate); i++) candidate = `${base}#${i}`;
+    this.#names.add(candidate);
+    return candidate;
+  }
+
+  #add(kind: Kind, flags: string | readonly string[], handler: Handler, name: string | undefined): this {
+    const list = flagList(kind, flags);
+    const tests: Record<Kind, (store: FlagStore) => boolean> = {
+      when: (s) => s.allSet(...list),
+      // charms.reactive's when_not is an alias of when_none, not of when_not_all.
+      whenNot: (s) => !s.anySet(...list),
+      whenAny: (s) => s.anySet(...list),
+      whenNone: (s) => !s.anySet(...list),
+    };
+    this.#handlers.push({ name: this.#uniqueName(handler, name), handler, test: tests[kind] });
+    return this;
+  }
+
+  /**
+   * Dispatches: hook handlers, then flag handlers to a fixed point. A handler's exception stops
+   * dispatch and propagates unchanged (use `runHook` to roll the transaction back).
+   * @throws FlagsError `ERR_FLAGS_DISPATCH_LOOP` after `maxIterations` passes that still ran handlers.
+   */
+  async run(): Promise<DispatchResult> {
+    const store = this.#store;
+    const ran: string[] = [];
+    const hook = this.#hookName;
+    if (hook !== undefined) {
+      for (const h of this.#hooks) {
+        if (!h.matches(hook)) continue;
+        await h.handler();
+        ran.push(h.name);
+      }
+    }
+    // Flag states are interned once per revision; each handler remembers the states it ran in.
+    const stateIds = new Map<string, number>();
+    let cachedRevision = -1;
+    let cachedId = -1;
+    const stateId = (): number => {
+      if (store.revision !== cachedRevision) {
+        const key = JSON.stringify(store.list());
+        let id = stateIds.get(key);
+        if (id === undefined) {
+          id = stateIds.size;
+          stateIds.set(key, id);
+        }
+        cachedRevision = store.revision;
+        cachedId = id;
+      }
+      return cachedId;
+    };
+    const seen = this.#handlers.map(() => new Set<number>());
+    let lastPass: string[] = [];
+    for (let iteration = 1; ; iteration++) {
+      const thisPass: string[] = [];
+      for (let i = 0; i < this.#handlers.length; i++) {
+        const registration = this.#handlers[i] as Registration;
+        if (!registration.test(store)) continue;
+        const id = stateId();
+        const states = seen[i] as Set<number>;
+        if (states.has(id)) continue;
+        states.add(id);
+        await registration.handler();
+        ran.push(registration.name);
+        thisPass.push(registration.name);
+      }
+      if (thisPass.length === 0) return { ran, iterations: iteration };
+      if (iteration >= this.#maxIterations) {
+        const names = [...new Set([...lastPass, ...thisPass])];
+        throw new FlagsError(
+          'ERR_FLAGS_DISPATCH_LOOP',
+          `flag handlers did not settle after ${iteration} iterations; still running: ${names.join(', ')}`,
+          { names },
+        );
+      }
+      lastPass = thisPass;
+    }
+  }
+}

@@ -1,0 +1,296 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlagsError } from './errors.js';
+
+// The lock is a file made complete first and then hard-linked into place: link(2) fails with EEXIST
+// when the name exists, so the lock is taken atomically and is never seen half-written. It records
+// pid, process start time and host, so a lock left by a killed process can be told from a live one.
+
+interface LockOwner {
+  pid: number;
+  start: string | null;
+  host: string;
+}
+
+/** A held lock. */
+export interface LockHandle {
+  readonly path: string;
+  /** True while the lock file is still the one this handle created. */
+  stillHeld(): boolean;
+  /** Removes the lock file if it is still ours. Never throws. */
+  release(): void;
+}
+
+let ownStart: string | null | undefined;
+
+/** Fields 3.. of /proc/<pid>/stat (state first), or null where /proc is unavailable. */
+function procStat(pid: number | 'self'): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) may hold spaces and parentheses; fields after the last ')' are fixed.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), if known. */
+function processStart(pid: number | 'self'): string | null {
+  return procStat(pid)?.[19] ?? null;
+}
+
+function myStart(): string | null {
+  if (ownStart === undefined) ownStart = processStart('self');
+  return ownStart;
+}
+
+/** Whether the recorded owner is certainly gone: dead pid, or the pid now belongs to a newer process. */
+function ownerIsGone(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return false; // another machine's pid tells us nothing
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
+  }
+  const stat = procStat(owner.pid);
+  if (stat === null) return false;
+  // A killed process that its parent has not reaped yet is a zombie: it holds nothing any more.
+  if (stat[0] === 'Z' || stat[0] === 'X') return true;
+  return owner.start !== null && stat[19] !== undefined && stat[19] !== owner.start;
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    if (
+      typeof value.pid === 'number' &&
+      Number.isInteger(value.pid) &&
+      value.pid > 0 &&
+      typeof value.host === 'string'
+    ) {
+      return {
+        pid: value.pid,
+        host: value.host,
+        start: typeof value.start === 'string' ? value.start : null,
+      };
+    }
+  } catch {
+    // unparseable: handled by the caller
+  }
+  return undefined;
+}
+
+/** Reads the current lock file: its owner (undefined if unparseable) and inode, or null if absent. */
+function readLock(path: string): { owner: LockOwner | undefined; ino: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const ino = fstatSync(fd).ino;
+    const buffer = Buffer.alloc(1024);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return { owner: parseOwner(buffer.toString('utf8', 0, length)), ino };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function notWritable(path: string, error: unknown): FlagsError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return new FlagsError('ERR_FLAGS_NOT_WRITABLE', `cannot create the lock file ${path}: ${code}`, {
+    path,
+    cause: error,
+  });
+}
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves a stale lock out of the way. The rename is atomic; if what we moved turns out not to be the
+ * stale lock (another process broke it and took the lock in between), it is linked back at once.
+ */
+function breakStaleLock(path: string, staleIno: number): void {
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw notWritable(path, error);
+  }
+  if (inodeOf(aside) !== staleIno) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // EEXIST: a third process took the lock meanwhile; the owner we displaced sees it lost.
+    }
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    // already gone
+  }
+}
+
+/** Removes lock temp files and moved-aside locks left by processes that no longer exist. */
+function sweepLeftovers(path: string): void {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(?:tmp|stale)-(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || !ownerIsGone({ pid, host: hostname(), start: null })) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // raced with another sweeper
+    }
+  }
+}
+
+interface Attempt {
+  handle?: LockHandle;
+  holder?: LockOwner;
+}
+
+class LockAttempt {
+  readonly #path: string;
+  readonly #temp: string;
+
+  constructor(path: string) {
+    this.#path = path;
+    this.#temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const owner: LockOwner = { pid: process.pid, start: myStart(), host: hostname() };
+    try {
+      writeFileSync(this.#temp, `${JSON.stringify(owner)}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      throw notWritable(path, error);
+    }
+  }
+
+  try(): Attempt {
+    const path = this.#path;
+    try {
+      linkSync(this.#temp, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        this.dispose();
+        throw notWritable(path, error);
+      }
+      const current = readLock(path);
+      if (current === null) return {};
+      // An unparseable lock cannot come from us (it is complete before it is linked): treat as stale.
+      if (current.owner === undefined || ownerIsGone(current.owner)) {
+        breakStaleLock(path, current.ino);
+        return {};
+      }
+      return { holder: current.owner };
+    }
+    const ino = inodeOf(this.#temp);
+    this.dispose();
+    sweepLeftovers(path);
+    const handle: LockHandle = {
+      path,
+      stillHeld: () => ino !== undefined && inodeOf(path) === ino,
+      release: () => {
+        try {
+          if (handle.stillHeld()) unlinkSync(path);
+        } catch {
+          // gone already
+        }
+      },
+    };
+    return { handle };
+  }
+
+  dispose(): void {
+    try {
+      unlinkSync(this.#temp);
+    } catch {
+      // already removed
+    }
+  }
+}
+
+function timeoutError(path: string, timeoutMs: number, holder: LockOwner | undefined): FlagsError {
+  const who = holder ? ` held by pid ${holder.pid} on ${holder.host}` : '';
+  return new FlagsError(
+    'ERR_FLAGS_LOCK_TIMEOUT',
+    `timed out after ${timeoutMs} ms waiting for the lock ${path}${who}; if no such process is running, remove the lock file`,
+    { path },
+  );
+}
+
+const backoff = (attempt: number): number => Math.min(50, 1 + attempt * 2) * (0.5 + Math.random());
+
+/**
+ * Takes the lock at `path`, waiting up to `timeoutMs` for a live holder and breaking a stale one.
+ * @throws FlagsError `ERR_FLAGS_LOCK_TIMEOUT` or `ERR_FLAGS_NOT_WRITABLE`.
+ */
+export async function acquireLock(path: string, timeoutMs: number): Promise<LockHandle> {
+  const attempt = new LockAttempt(path);
+  const deadline = Date.now() + timeoutMs;
+  let holder: LockOwner | undefined;
+  try {
+    for (let i = 0; ; i++) {
+      const result = attempt.try();
+      if (result.handle) return result.handle;
+      holder = result.holder ?? holder;
+      if (Date.now() >= deadline) throw timeoutError(path, timeoutMs, holder);
+      await sleep(backoff(i));
+    }
+  } finally {
+    attempt.dispose();
+  }
+}
+
+/** The synchronous form of {@link acquireLock}, for `FlagStore.recover`. */
+export function acquireLockSync(path: string, timeoutMs: number): LockHandle {
+  const attempt = new LockAttempt(path);
+  const deadline = Date.now() + timeoutMs;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  let holder: LockOwner | undefined;
+  try {
+    for (let i = 0; ; i++) {
+      const result = attempt.try();
+      if (result.handle) return result.handle;
+      holder = result.holder ?? holder;
+      if (Date.now() >= deadline) throw timeoutError(path, timeoutMs, holder);
+      Atomics.wait(cell, 0, 0, backoff(i));
+    }
+  } finally {
+    attempt.dispose();
+  }
+}
