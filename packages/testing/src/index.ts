@@ -1,0 +1,13 @@
+export { TestingError, type TestingErrorCode } from './errors.js';
+export {
+  FakeModel,
+  type FakeModelOptions,
+  type HookEnv,
+  type HookRun,
+  type LogEntry,
+  type NetworkInfo,
+  type RunHookOptions,
+  type StatusValue,
+  type ToolCall,
+} from './fake-model.js';
+export { HOOK_TOOL_NAMES, type HookToolName } from './tools.js';
