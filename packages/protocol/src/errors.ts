@@ -5,15 +5,13 @@
  * - `ERR_PROTOCOL_INVALID_SHAPE`: a value is valid JSON (or a string) of the wrong shape, e.g.
  *   `cert_requests` is a list, or a `sans` entry is not a string.
  * - `ERR_PROTOCOL_MISSING_FIELD`: a `processed_*` entry lacks `cert` or `key`, or one of them is empty
- *   (the Python requirer raises here; we skip the entry and report it).
- * - `ERR_PROTOCOL_INVALID_UNIT_NAME`: a unit name (ours, or a requirer's `unit_name`) is empty or
- *   cannot prefix a databag key.
+ *   (the Python requirer raises here; we skip the entry and report it), or half of a cert/key pair
+ *   is published without the other.
  */
 export type ProtocolErrorCode =
   | 'ERR_PROTOCOL_INVALID_JSON'
   | 'ERR_PROTOCOL_INVALID_SHAPE'
-  | 'ERR_PROTOCOL_MISSING_FIELD'
-  | 'ERR_PROTOCOL_INVALID_UNIT_NAME';
+  | 'ERR_PROTOCOL_MISSING_FIELD';
 
 /** Options of the {@link ProtocolError} constructor. */
 export interface ProtocolErrorOptions {
