@@ -1,0 +1,34 @@
+export { type CheckFinding, type CheckResult, checkStatus } from './check-status.js';
+export { LayerError, type LayerErrorCode } from './errors.js';
+export {
+  certChangedFlag,
+  certsChangedFlag,
+  endpointFlags,
+  FLAGS_CLEARED_ON_BROKEN,
+  SAVED_FLAGS_CLEARED_ON_UPGRADE,
+  TLS_CLIENT_FLAGS,
+} from './flag-names.js';
+export { formatStatus } from './format-status.js';
+export {
+  type CertificateStatus,
+  type FileStatus,
+  type ReadStatusOptions,
+  readStatus,
+  type TlsClientStatus,
+} from './read-status.js';
+export { runCli } from './run-cli.js';
+export type {
+  LayerState,
+  Problem,
+  RecordedCertificate,
+  RecordedFile,
+  StoredPaths,
+  StoredRequest,
+} from './state.js';
+export {
+  type CertFileOptions,
+  type Handler,
+  type RunResult,
+  TlsClient,
+  type TlsClientOptions,
+} from './tls-client.js';

@@ -1,0 +1,110 @@
+import type { CertType } from '@tls-client/protocol';
+
+/** Flag-store value key of the path registry (the original's name; the shape is ours). */
+export const PATHS_KEY = 'layer.tls-client.cert-paths';
+/** Flag-store value key of the requests this unit made (published to the first relation). */
+export const REQUESTS_KEY = 'layer.tls-client.requests';
+/** Flag-store value key of what the last successful hook did, for `tls-client status`. */
+export const STATE_KEY = 'layer.tls-client.state';
+
+/** Where one certificate's files go. `null` means "not requested" (W3: never the string "None"). */
+export interface StoredPaths {
+  crt: string | null;
+  key: string | null;
+  chain: string | null;
+  fullchain: string | null;
+  owner: string | number | null;
+  group: string | number | null;
+  certMode: number | null;
+  keyMode: number | null;
+}
+
+/** The path registry: type → common name → paths. */
+export type PathRegistry = Partial<Record<CertType, Record<string, StoredPaths>>>;
+
+/** One request as remembered across hooks. */
+export interface StoredRequest {
+  type: CertType;
+  commonName: string;
+  sans: string[] | null;
+}
+
+/** Something the provider published that the layer skipped; the hook still succeeded. */
+export interface Problem {
+  /** The error code of the check that failed, e.g. `ERR_CERT_WRITER_KEY_MISMATCH`. */
+  code: string;
+  /** The relation key the bad value came from, e.g. `app_0.processed_requests`. Never its value. */
+  key?: string;
+  /** The certificate concerned, when known. */
+  commonName?: string;
+  /** The certificate type concerned, when known. */
+  type?: CertType;
+  /** A message fit for a log or a workload status. Never contains relation values. */
+  message: string;
+}
+
+/** One file the layer wrote, as recorded after the hook that wrote it. */
+export interface RecordedFile {
+  kind: 'cert' | 'key' | 'chain' | 'fullchain' | 'ca';
+  path: string;
+  sha256: string;
+  mode: number;
+}
+
+/** One certificate the layer wrote. */
+export interface RecordedCertificate {
+  type: CertType;
+  commonName: string;
+  /** `true` for the deprecated single server / global client paths. */
+  deprecatedPath: boolean;
+  sourceKey: string | null;
+  fingerprint256: string;
+  notAfter: string;
+  files: RecordedFile[];
+}
+
+/** What the layer persists in the flag store for the CLI and for its own change detection. */
+export interface LayerState {
+  version: 1;
+  endpoint: string;
+  application: string;
+  unit: string;
+  lastHook: string;
+  /** ISO time of the last successful hook. */
+  lastRun: string;
+  relationIds: string[];
+  remoteUnits: string[];
+  ca: {
+    /** The trust-store name (the application name). */
+    name: string;
+    sha256: string | null;
+    installed: boolean;
+    path: string | null;
+  };
+  certificates: Record<string, RecordedCertificate>;
+  problems: Problem[];
+  warnings: string[];
+}
+
+/** The registry key of a certificate: `server/10.0.0.5`. */
+export function certId(type: CertType, commonName: string): string {
+  return `${type}/${commonName}`;
+}
+
+/** A fresh state for a unit that never ran the layer. */
+export function emptyState(endpoint: string, application: string, unit: string): LayerState {
+  return {
+    version: 1,
+    endpoint,
+    application,
+    unit,
+    lastHook: '',
+    lastRun: '',
+    relationIds: [],
+    remoteUnits: [],
+    ca: { name: application, sha256: null, installed: false, path: null },
+    certificates: {},
+    problems: [],
+    warnings: [],
+  };
+}

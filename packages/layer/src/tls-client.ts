@@ -1,0 +1,1049 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { CaInstaller } from '@tls-client/ca-installer';
+import {
+  type FileResult,
+  type ValidatedCertificate,
+  validateCertificate,
+  writeCaCertificate,
+  writeCertificate,
+  writeFileAtomic,
+} from '@tls-client/cert-writer';
+import { Dispatcher, type FlagStore, FlagsError, runHook } from '@tls-client/flags';
+import { getHookContext, type HookContext, HookTools, RelationDataView } from '@tls-client/hookenv';
+import {
+  type CertRequest,
+  type CertType,
+  compareCodePoints,
+  decodeProviderData,
+  encodeRequirerData,
+  extractPemBlocks,
+  type IssuedCertificate,
+  joinPem,
+  type ProviderUnitData,
+  type ProviderView,
+} from '@tls-client/protocol';
+import { LayerError, type LayerErrorCode } from './errors.js';
+import {
+  certChangedFlag,
+  certsChangedFlag,
+  endpointFlags,
+  FLAGS_CLEARED_ON_BROKEN,
+  SAVED_FLAGS_CLEARED_ON_UPGRADE,
+  TLS_CLIENT_FLAGS,
+} from './flag-names.js';
+import { openFlagStore } from './locate-state.js';
+import {
+  certId,
+  emptyState,
+  type LayerState,
+  PATHS_KEY,
+  type PathRegistry,
+  type Problem,
+  REQUESTS_KEY,
+  type RecordedFile,
+  STATE_KEY,
+  type StoredPaths,
+  type StoredRequest,
+} from './state.js';
+
+/** Where one requested certificate's files go. Omit both paths to request without writing (W3). */
+export interface CertFileOptions {
+  certPath?: string;
+  keyPath?: string;
+  /** Also write the chain alone here. */
+  chainPath?: string;
+  /** Also write the leaf followed by the chain here (the cert file already has that, as in the original). */
+  fullchainPath?: string;
+  owner?: string | number;
+  group?: string | number;
+  /** Default `0o644`. */
+  certMode?: number;
+  /** Default `0o600` (`0o640` is sensible with a `group`). Applied when the file is created (W1). */
+  keyMode?: number;
+}
+
+/** Options of {@link TlsClient}. */
+export interface TlsClientOptions {
+  /** The relation endpoint. Default `'certificates'` (W15). */
+  endpoint?: string;
+  /** An extra copy of the CA, always newline-terminated (W8). */
+  caCertificatePath?: string;
+  /** @deprecated Use `requestServerCert(cn, sans, { certPath })`. The first server certificate + chain. */
+  serverCertificatePath?: string;
+  /** @deprecated Use `requestServerCert(cn, sans, { keyPath })`. */
+  serverKeyPath?: string;
+  /** @deprecated Use `requestClientCert(cn, sans, { certPath })`. The provider's global client certificate. */
+  clientCertificatePath?: string;
+  /** @deprecated Use `requestClientCert(cn, sans, { keyPath })`. */
+  clientKeyPath?: string;
+  /** Install the CA into the system trust store. Default `true`. */
+  installCa?: boolean;
+  /** Keep trusting the CA after the relation is removed. Default `false` (W11). */
+  keepCaOnBroken?: boolean;
+  /** Remove the certificate, key and CA files the layer wrote when the relation is removed. Default `false`. */
+  removeFilesOnBroken?: boolean;
+  /** The environment: hook context, `TLS_CLIENT_STATE_DIR`, `TLS_CLIENT_TRUST_ROOT`, `TLS_CLIENT_DISTRO`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What one `run()` did. */
+export interface RunResult {
+  hook: string;
+  /** Whether a relation exists on the endpoint (requests can be published). */
+  connected: boolean;
+  /** Files created or updated in this hook. */
+  filesWritten: string[];
+  /** Whether the CA was installed into (or refreshed in) the trust store in this hook. */
+  caInstalled: boolean;
+  /** How many `relation-set` calls the hook made (0 when nothing changed). */
+  relationSets: number;
+  problems: Problem[];
+}
+
+type ResolvedOptions = TlsClientOptions & { endpoint: string; installCa: boolean; keepCaOnBroken: boolean };
+
+/** A flag handler of the charm. */
+export type Handler = () => void | Promise<void>;
+
+interface HandlerRegistration {
+  kind: 'when' | 'whenNot' | 'whenAny' | 'whenNone';
+  flags: string | string[];
+  handler: Handler;
+  name: string | undefined;
+}
+
+interface PendingRequest {
+  request: StoredRequest;
+  files: CertFileOptions | undefined;
+}
+
+const DEFAULT_ENDPOINT = 'certificates';
+const CERT_TYPES: readonly CertType[] = ['server', 'client', 'application', 'intermediate'];
+
+/**
+ * The tls-client layer: declare the certificates a unit needs, then call `run()` on every hook.
+ *
+ * @example
+ * ```ts
+ * const tls = new TlsClient({ caCertificatePath: '/etc/myapp/ca.crt' });
+ * tls.requestServerCert('10.0.0.5', ['10.0.0.5', 'myapp.internal'], {
+ *   certPath: '/etc/myapp/server.crt', keyPath: '/etc/myapp/server.key',
+ * });
+ * tls.when('tls_client.server.certs.changed', async () => {
+ *   await restartMyApp();
+ *   tls.flags.clear('tls_client.server.certs.changed');
+ * });
+ * await tls.run();
+ * ```
+ */
+export class TlsClient {
+  readonly #options: ResolvedOptions;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #pending = new Map<string, PendingRequest>();
+  readonly #handlers: HandlerRegistration[] = [];
+  #store: FlagStore | undefined;
+  #problems: Problem[] = [];
+  #running = false;
+
+  constructor(options: TlsClientOptions = {}) {
+    if (options.endpoint !== undefined && (typeof options.endpoint !== 'string' || options.endpoint === '')) {
+      throw new TypeError('endpoint must be a non-empty string');
+    }
+    for (const name of [
+      'caCertificatePath',
+      'serverCertificatePath',
+      'serverKeyPath',
+      'clientCertificatePath',
+      'clientKeyPath',
+    ] as const) {
+      const value = options[name];
+      if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+    }
+    this.#options = {
+      ...options,
+      endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
+      installCa: options.installCa ?? true,
+      keepCaOnBroken: options.keepCaOnBroken ?? false,
+    };
+    this.#env = options.env ?? process.env;
+  }
+
+  /** The endpoint this client works on. */
+  get endpoint(): string {
+    return this.#options.endpoint;
+  }
+
+  /**
+   * The unit's flag store. Available once `run()` has started (inside handlers, and after it).
+   * @throws TypeError before `run()`.
+   */
+  get flags(): FlagStore {
+    if (this.#store === undefined) throw new TypeError('tlsClient.flags is available once run() has started');
+    return this.#store;
+  }
+
+  /**
+   * Requests a server certificate. The same common name again is the same certificate (its SANs are
+   * replaced); paths given are remembered across hooks, and changing one rewrites the files there.
+   */
+  requestServerCert(commonName: string, sans?: readonly string[], files?: CertFileOptions): void {
+    this.#request('server', commonName, sans ?? [], files, false);
+  }
+
+  /** Requests a client certificate; `sans` defaults to `null` on the wire, as in the original. */
+  requestClientCert(commonName: string, sans?: readonly string[] | null, files?: CertFileOptions): void {
+    this.#request('client', commonName, sans ?? null, files, true);
+  }
+
+  /** Requests the application certificate (one per application, answered as `app_data`). */
+  requestApplicationCert(commonName: string, sans?: readonly string[] | null, files?: CertFileOptions): void {
+    this.#request('application', commonName, sans ?? null, files, true);
+  }
+
+  /** Requests an intermediate CA certificate. */
+  requestIntermediateCert(commonName: string, sans?: readonly string[], files?: CertFileOptions): void {
+    this.#request('intermediate', commonName, sans ?? [], files, false);
+  }
+
+  /** Runs `handler` in `run()` while all of `flags` are set, after the layer's own work. */
+  when(flags: string | string[], handler: Handler, name?: string): this {
+    return this.#register('when', flags, handler, name);
+  }
+  /** Runs `handler` in `run()` while none of `flags` is set… (all of them unset). */
+  whenNot(flags: string | string[], handler: Handler, name?: string): this {
+    return this.#register('whenNot', flags, handler, name);
+  }
+  /** Runs `handler` in `run()` while any of `flags` is set. */
+  whenAny(flags: string | string[], handler: Handler, name?: string): this {
+    return this.#register('whenAny', flags, handler, name);
+  }
+  /** Runs `handler` in `run()` while none of `flags` is set. */
+  whenNone(flags: string | string[], handler: Handler, name?: string): this {
+    return this.#register('whenNone', flags, handler, name);
+  }
+
+  /**
+   * Clears the `written` flag of a certificate type so the charm is told again next time the file
+   * is written. Fixes W9: `'ca'` clears `tls_client.ca.written`.
+   * @throws TypeError for an unknown type, or before `run()`.
+   */
+  resetCertificateWriteFlag(type: 'server' | 'client' | 'ca'): void {
+    const flag = {
+      server: TLS_CLIENT_FLAGS.serverCertificateWritten,
+      client: TLS_CLIENT_FLAGS.clientCertificateWritten,
+      ca: TLS_CLIENT_FLAGS.caWritten,
+    }[type];
+    if (flag === undefined) throw new TypeError(`unknown certificate type ${JSON.stringify(type)}`);
+    this.flags.clear(flag);
+  }
+
+  /** The provider data skipped by the last `run()` (empty when all was well). */
+  problems(): Problem[] {
+    return this.#problems.map((p) => ({ ...p }));
+  }
+
+  /**
+   * The hook: reads the relation, decodes the provider's answer, writes files, installs the CA,
+   * runs the charm's handlers, publishes requests (diff only), then commits flags. Everything or
+   * nothing of the flag state is committed.
+   *
+   * @throws LayerError `ERR_LAYER_WRITE_FAILED`, `ERR_LAYER_CA_INSTALL_FAILED`,
+   *   `ERR_LAYER_HOOK_TOOL_FAILED`, `ERR_LAYER_STATE_FAILED` — our own failures, so the hook fails
+   *   and Juju retries it. Bad provider data never rejects; see {@link TlsClient.problems}.
+   */
+  async run(): Promise<RunResult> {
+    if (this.#running) throw new TypeError('run() is already running');
+    this.#running = true;
+    try {
+      const ctx = getHookContext(this.#env);
+      let store: FlagStore;
+      try {
+        store = openFlagStore({ env: this.#env, charmDir: ctx.charmDir });
+      } catch (error) {
+        throw wrap('ERR_LAYER_STATE_FAILED', 'cannot open the unit flag store', error);
+      }
+      this.#store = store;
+      const tools = new HookTools({ env: this.#env });
+      const hookRun = new HookRun(this.#options, this.#env, ctx, store, tools, this.#pending, this.#handlers);
+      try {
+        await runHook(store, () => hookRun.execute());
+      } catch (error) {
+        // The charm's own handler errors pass through unchanged; the flag store's become ours.
+        const wrapped =
+          error instanceof FlagsError
+            ? wrap('ERR_LAYER_STATE_FAILED', 'cannot commit the unit flag store', error)
+            : error;
+        const message = wrapped instanceof Error ? wrapped.message : String(wrapped);
+        await tools
+          .jujuLog(`tls-client: hook failed, flags not committed: ${message}`, 'ERROR')
+          .catch(() => undefined);
+        throw wrapped;
+      }
+      this.#problems = hookRun.problems;
+      return hookRun.result();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #request(
+    type: CertType,
+    commonName: string,
+    sans: readonly string[] | null,
+    files: CertFileOptions | undefined,
+    nullableSans: boolean,
+  ): void {
+    if (typeof commonName !== 'string' || commonName === '') {
+      throw new TypeError('commonName must be a non-empty string');
+    }
+    if (sans !== null && (!Array.isArray(sans) || sans.some((s) => typeof s !== 'string'))) {
+      throw new TypeError(
+        nullableSans ? 'sans must be an array of strings or null' : 'sans must be an array of strings',
+      );
+    }
+    if (files !== undefined) validateFileOptions(files);
+    const entry: PendingRequest = {
+      request: { type, commonName, sans: sans === null ? null : [...sans] },
+      files: files === undefined ? undefined : { ...files },
+    };
+    // Requests made inside a handler go straight into the open store; earlier ones wait for run().
+    if (this.#store !== undefined && this.#running) {
+      applyRequest(this.#store, entry);
+    } else {
+      this.#pending.set(certId(type, commonName), entry);
+    }
+  }
+
+  #register(
+    kind: HandlerRegistration['kind'],
+    flags: string | string[],
+    handler: Handler,
+    name?: string,
+  ): this {
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+    if (typeof flags !== 'string' && !(Array.isArray(flags) && flags.every((f) => typeof f === 'string'))) {
+      throw new TypeError('flags must be a string or an array of strings');
+    }
+    this.#handlers.push({ kind, flags, handler, name });
+    return this;
+  }
+}
+
+function validateFileOptions(files: CertFileOptions): void {
+  for (const name of ['certPath', 'keyPath', 'chainPath', 'fullchainPath'] as const) {
+    const value = files[name];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new TypeError(`${name} must be a non-empty string`);
+    }
+  }
+  for (const name of ['certMode', 'keyMode'] as const) {
+    const value = files[name];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 0o777)) {
+      throw new TypeError(`${name} must be a file mode between 0 and 0o777`);
+    }
+  }
+}
+
+/** Records a request and, when it names files, its paths (kept when a later call names none). */
+function applyRequest(store: FlagStore, entry: PendingRequest): void {
+  const { request, files } = entry;
+  const requests = store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? [];
+  const index = requests.findIndex((r) => r.type === request.type && r.commonName === request.commonName);
+  const next = [...requests];
+  if (index === -1) next.push(request);
+  else next[index] = request;
+  if (JSON.stringify(next) !== JSON.stringify(requests)) store.setValue(REQUESTS_KEY, next);
+
+  if (files === undefined || (files.certPath === undefined && files.keyPath === undefined)) return;
+  const registry = store.getValue<PathRegistry>(PATHS_KEY) ?? {};
+  const paths: StoredPaths = {
+    crt: files.certPath ?? null,
+    key: files.keyPath ?? null,
+    chain: files.chainPath ?? null,
+    fullchain: files.fullchainPath ?? null,
+    owner: files.owner ?? null,
+    group: files.group ?? null,
+    certMode: files.certMode ?? null,
+    keyMode: files.keyMode ?? null,
+  };
+  const current = registry[request.type]?.[request.commonName];
+  if (current !== undefined && JSON.stringify(current) === JSON.stringify(paths)) return;
+  store.setValue(PATHS_KEY, {
+    ...registry,
+    [request.type]: { ...(registry[request.type] ?? {}), [request.commonName]: paths },
+  });
+}
+
+function wrap(code: LayerErrorCode, message: string, cause: unknown, path?: string): LayerError {
+  const detail = cause instanceof Error ? `: ${describeError(cause)}` : '';
+  return new LayerError(code, `${message}${detail}`, { cause, ...(path === undefined ? {} : { path }) });
+}
+
+function describeError(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} ${error.message}` : error.message;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function isChanged(file: FileResult): boolean {
+  return file.action === 'created' || file.action === 'updated';
+}
+
+/** The certificate dict the original hashed for `<endpoint>.servers` and friends. */
+function certificateRecord(c: IssuedCertificate): Record<string, string> {
+  return { cert: c.cert, cert_type: c.type, common_name: c.commonName, key: c.key };
+}
+
+/** One hook's work. Kept apart from TlsClient so that nothing leaks between hooks. */
+class HookRun {
+  readonly problems: Problem[] = [];
+  readonly #warnings: string[] = [];
+  readonly #filesWritten: string[] = [];
+  #caInstalled = false;
+  #relationSets = 0;
+  #connected = false;
+  readonly #ep: ReturnType<typeof endpointFlags>;
+  readonly #view: RelationDataView;
+  #state: LayerState;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly ctx: HookContext,
+    private readonly store: FlagStore,
+    private readonly tools: HookTools,
+    private readonly pending: Map<string, PendingRequest>,
+    private readonly handlers: readonly HandlerRegistration[],
+  ) {
+    this.#ep = endpointFlags(options.endpoint);
+    this.#view = new RelationDataView(tools, { localUnit: ctx.unitName });
+    const previous = store.getValue<LayerState>(STATE_KEY);
+    this.#state =
+      previous?.version === 1
+        ? structuredClone(previous)
+        : emptyState(options.endpoint, ctx.appName, ctx.unitName);
+  }
+
+  result(): RunResult {
+    return {
+      hook: this.ctx.hookName,
+      connected: this.#connected,
+      filesWritten: [...this.#filesWritten],
+      caInstalled: this.#caInstalled,
+      relationSets: this.#relationSets,
+      problems: this.problems.map((p) => ({ ...p })),
+    };
+  }
+
+  async execute(): Promise<void> {
+    const { store, ctx } = this;
+    for (const entry of this.pending.values()) applyRequest(store, entry);
+    this.pending.clear();
+
+    // The layer's own work runs as `hook` handlers, before any flag handler of the charm, in the
+    // same dispatch and the same transaction.
+    const dispatcher = new Dispatcher(store, { hookName: ctx.hookName });
+    dispatcher.hook(
+      'upgrade-charm',
+      () => {
+        for (const flag of SAVED_FLAGS_CLEARED_ON_UPGRADE) store.clear(flag);
+      },
+      'tls-client:remove-states',
+    );
+    let checked: CheckedView | undefined;
+    let relations: { ids: string[]; units: ProviderUnitData[] } = { ids: [], units: [] };
+    let published: Readonly<Record<string, string>> = {};
+    dispatcher.hook(
+      /^/,
+      async () => {
+        relations = await this.#readRelations();
+        this.#connected = relations.ids.length > 0;
+        const first = relations.ids[0];
+        published = first === undefined ? {} : await this.#tool(() => this.#view.get(first, ctx.unitName));
+        if (relations.ids.length === 0) await this.#withdraw();
+        if (relations.units.length === 0) {
+          this.#clearEndpointFlags();
+          return;
+        }
+        const decoded = decodeProviderData({ unitName: ctx.unitName, units: relations.units, published });
+        for (const problem of decoded.problems) {
+          this.#problem({
+            code: problem.code,
+            message: problem.message,
+            ...(problem.key === undefined ? {} : { key: problem.key }),
+            ...(problem.commonName === undefined ? {} : { commonName: problem.commonName }),
+          });
+        }
+        checked = this.#check(decoded);
+        this.#setEndpointFlags(checked);
+        await this.#writeCa(checked.ca);
+        await this.#writeCertificates(checked);
+        await this.#writeDeprecated(checked);
+      },
+      'tls-client:update',
+    );
+    for (const h of this.handlers) dispatcher[h.kind](h.flags, h.handler, h.name);
+
+    const pathsBefore = JSON.stringify(store.getValue(PATHS_KEY) ?? null);
+    await dispatcher.run();
+    // A handler that requested new paths gets its files in this hook, not the next one.
+    if (checked !== undefined && JSON.stringify(store.getValue(PATHS_KEY) ?? null) !== pathsBefore) {
+      await this.#writeCertificates(checked);
+    }
+
+    const first = relations.ids[0];
+    if (first !== undefined) await this.#publish(first, published);
+    this.#relationSets = (await this.#tool(() => this.#view.flush())).relationSets;
+
+    for (const problem of this.problems) {
+      const where = [
+        problem.key === undefined ? '' : `relation key "${problem.key}"`,
+        problem.commonName === undefined ? '' : `certificate "${problem.commonName}"`,
+      ]
+        .filter(Boolean)
+        .join(', ');
+      await this.#tool(() =>
+        this.tools.jujuLog(
+          `tls-client: skipped ${where || 'provider data'}: ${problem.code}: ${problem.message}`,
+          'ERROR',
+        ),
+      );
+    }
+    for (const warning of this.#warnings) {
+      await this.#tool(() => this.tools.jujuLog(`tls-client: ${warning}`, 'WARNING'));
+    }
+
+    this.#state = {
+      ...this.#state,
+      endpoint: this.options.endpoint,
+      application: ctx.appName,
+      unit: ctx.unitName,
+      lastHook: ctx.hookName,
+      lastRun: new Date().toISOString(),
+      relationIds: relations.ids,
+      remoteUnits: relations.units.map((u) => u.unit),
+      problems: this.problems,
+      warnings: this.#warnings,
+    };
+    store.setValue(STATE_KEY, this.#state);
+  }
+
+  async #tool<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof LayerError) throw error;
+      throw wrap('ERR_LAYER_HOOK_TOOL_FAILED', 'a hook tool failed', error);
+    }
+  }
+
+  async #readRelations(): Promise<{ ids: string[]; units: ProviderUnitData[] }> {
+    const { ctx } = this;
+    const endpoint = this.options.endpoint;
+    let ids = await this.#tool(() => this.tools.relationIds(endpoint));
+    // In relation-broken the dying relation may still be listed; it is gone for our purposes.
+    if (ctx.hookName === `${endpoint}-relation-broken` && ctx.relationId !== undefined) {
+      ids = ids.filter((id) => id !== ctx.relationId);
+    }
+    ids = [...ids].sort(compareCodePoints);
+    const units: ProviderUnitData[] = [];
+    for (const relationId of ids) {
+      let remote = await this.#tool(() => this.tools.relationList(relationId));
+      if (ctx.hookName === `${endpoint}-relation-departed` && ctx.relationId === relationId) {
+        const departing = ctx.departingUnit ?? ctx.remoteUnit;
+        remote = remote.filter((u) => u !== departing);
+      }
+      for (const unit of [...remote].sort(compareCodePoints)) {
+        const data = await this.#tool(() => this.#view.get(relationId, unit));
+        units.push({ relationId, unit, data });
+      }
+    }
+    return { ids, units };
+  }
+
+  #problem(problem: Problem): void {
+    const clean: Problem = { code: problem.code, message: problem.message };
+    if (problem.key !== undefined) clean.key = problem.key;
+    if (problem.commonName !== undefined) clean.commonName = problem.commonName;
+    if (problem.type !== undefined) clean.type = problem.type;
+    this.problems.push(clean);
+  }
+
+  /** Validates everything the provider published; what fails becomes a problem and is dropped. */
+  #check(view: ProviderView): CheckedView {
+    let ca: string | undefined;
+    if (view.ca !== undefined && view.ca !== '') {
+      const result = checkCertificates(view.ca);
+      if (result.ok) ca = result.pem;
+      else
+        this.#problem({
+          code: 'ERR_LAYER_INVALID_CA',
+          key: 'ca',
+          message: `relation key "ca" ${result.reason}`,
+        });
+    }
+    let chain: string | undefined;
+    if (view.chain !== undefined && view.chain !== '') {
+      const result = checkCertificates(view.chain);
+      if (result.ok) chain = result.pem;
+      else {
+        this.#problem({
+          code: 'ERR_LAYER_INVALID_CHAIN',
+          key: 'chain',
+          message: `relation key "chain" ${result.reason}; certificates are written without it`,
+        });
+      }
+    }
+    const checked = new Map<IssuedCertificate, Checked>();
+    const keep = (c: IssuedCertificate): boolean => {
+      const result = this.#validate(c, chain);
+      if (result !== undefined) checked.set(c, result);
+      return result !== undefined;
+    };
+    let globalClient: Checked | undefined;
+    if (view.globalClient !== undefined) {
+      const issued: IssuedCertificate = {
+        type: 'client',
+        commonName: '(global)',
+        sourceKey: 'client.cert',
+        ...view.globalClient,
+      };
+      globalClient = this.#validate(issued, chain);
+    }
+    const pick = (list: IssuedCertificate[]): Checked[] => list.filter(keep).map((c) => checked.get(c)!);
+    const application = view.application !== undefined ? this.#validate(view.application, chain) : undefined;
+    return {
+      ca,
+      chain,
+      server: pick(view.server),
+      client: pick(view.client),
+      intermediate: pick(view.intermediate),
+      application,
+      globalClient,
+    };
+  }
+
+  /** Validates one issued certificate; a failure becomes a problem. A bad chain falls back to none. */
+  #validate(issued: IssuedCertificate, chain: string | undefined): Checked | undefined {
+    const fail = (error: unknown): undefined => {
+      const code = (error as { code?: unknown }).code;
+      this.#problem({
+        code: typeof code === 'string' ? code : 'ERR_LAYER_INVALID_CERTIFICATE',
+        key: issued.sourceKey,
+        commonName: issued.commonName,
+        type: issued.type,
+        message: `the ${issued.type} certificate "${issued.commonName}" from relation key "${issued.sourceKey}" was skipped: ${
+          error instanceof Error ? error.message : 'invalid'
+        }`,
+      });
+      return undefined;
+    };
+    let validated: ValidatedCertificate;
+    try {
+      validated = validateCertificate({ cert: issued.cert, key: issued.key, allowExpired: true });
+    } catch (error) {
+      return fail(error);
+    }
+    if (chain === undefined) return { issued, validated, chain: undefined };
+    try {
+      return {
+        issued,
+        validated: validateCertificate({ cert: issued.cert, key: issued.key, chain, allowExpired: true }),
+        chain,
+      };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      this.#problem({
+        code: typeof code === 'string' ? code : 'ERR_LAYER_INVALID_CHAIN',
+        key: 'chain',
+        commonName: issued.commonName,
+        type: issued.type,
+        message: `relation key "chain" does not fit the ${issued.type} certificate "${issued.commonName}" (${
+          error instanceof Error ? error.message : 'invalid'
+        }); it is written without the chain`,
+      });
+      return { issued, validated, chain: undefined };
+    }
+  }
+
+  #setEndpointFlags(view: CheckedView): void {
+    const { store } = this;
+    const ep = this.#ep;
+    const name = this.options.endpoint;
+    store.set(ep.available);
+    store.toggle(ep.caAvailable, view.ca !== undefined);
+    if (view.ca !== undefined && store.dataChanged(`${name}.ca`, view.ca)) store.set(ep.caChanged);
+    const lists = [
+      [view.server, ep.serverCertsAvailable, ep.serverCertsChanged, `${name}.servers`],
+      [view.client, ep.clientCertsAvailable, ep.clientCertsChanged, `${name}.clients`],
+      [
+        view.intermediate,
+        ep.intermediateCertsAvailable,
+        ep.intermediateCertsChanged,
+        `${name}.intermediates`,
+      ],
+    ] as const;
+    let anyAvailable = false;
+    let anyChanged = false;
+    for (const [certs, available, changed, hashId] of lists) {
+      store.toggle(available, certs.length > 0);
+      anyAvailable ||= certs.length > 0;
+      if (
+        certs.length > 0 &&
+        store.dataChanged(
+          hashId,
+          certs.map((c) => certificateRecord(c.issued)),
+        )
+      ) {
+        // Changed flags stay set until the charm clears them.
+        store.set(changed);
+        anyChanged = true;
+      }
+    }
+    store.toggle(ep.certsAvailable, anyAvailable);
+    if (anyChanged) store.set(ep.certsChanged);
+    store.toggle(ep.serverCertAvailable, view.server.length > 0);
+    store.toggle(ep.batchCertAvailable, view.server.length > 0);
+    // Fixes the original's defect: set only when a global client certificate really exists.
+    store.toggle(ep.clientCertAvailable, view.globalClient !== undefined);
+  }
+
+  #clearEndpointFlags(): void {
+    for (const flag of Object.values(this.#ep)) this.store.clear(flag);
+  }
+
+  async #writeCa(ca: string | undefined): Promise<void> {
+    if (ca === undefined) return;
+    const { store, options } = this;
+    const caSha = sha256(ca);
+    const path = options.caCertificatePath || undefined;
+    if (path !== undefined) {
+      let file: FileResult;
+      try {
+        file = await writeCaCertificate(path, ca, { mode: 0o644 });
+      } catch (error) {
+        throw wrap('ERR_LAYER_WRITE_FAILED', `cannot write the CA certificate to ${path}`, error, path);
+      }
+      if (isChanged(file)) {
+        this.#filesWritten.push(path);
+        store.set(TLS_CLIENT_FLAGS.caWritten);
+      }
+    }
+    // The original set ca.saved only with ca_certificate_path configured; its docs said always.
+    store.set(TLS_CLIENT_FLAGS.caSaved);
+    this.#state.ca.path = path ?? null;
+
+    if (options.installCa) {
+      const name = this.ctx.appName;
+      const installer = this.#installer();
+      try {
+        const current =
+          this.#state.ca.installed && this.#state.ca.sha256 === caSha && this.#state.ca.name === name;
+        if (!current || !(await installer.isTrusted(name)) || (await installer.isUpdateOwed())) {
+          const result = await installer.install(name, ca);
+          this.#caInstalled = result.changed || result.updateRan;
+          this.#filesWritten.push(...(result.changed ? result.files : []));
+        }
+      } catch (error) {
+        throw wrap(
+          'ERR_LAYER_CA_INSTALL_FAILED',
+          `cannot install the CA "${name}" into the system trust store`,
+          error,
+        );
+      }
+      this.#state.ca = { ...this.#state.ca, name, installed: true };
+      store.set(TLS_CLIENT_FLAGS.caInstalled);
+    }
+    this.#state.ca.sha256 = caSha;
+  }
+
+  #installer(): CaInstaller {
+    // The installer reads TLS_CLIENT_TRUST_ROOT and TLS_CLIENT_DISTRO from the same environment.
+    return new CaInstaller({ env: this.env });
+  }
+
+  /** Writes every registered per-CN certificate the provider answered; sets the changed flags. */
+  async #writeCertificates(view: CheckedView): Promise<void> {
+    const { store } = this;
+    const registry = store.getValue<PathRegistry>(PATHS_KEY) ?? {};
+    let allReady = true;
+    let anyRegistered = false;
+    const maps: Record<CertType, Map<string, Checked>> = {
+      server: new Map(view.server.map((c) => [c.issued.commonName, c])),
+      client: new Map(view.client.map((c) => [c.issued.commonName, c])),
+      intermediate: new Map(view.intermediate.map((c) => [c.issued.commonName, c])),
+      application: new Map(),
+    };
+    const registered = (type: CertType) => Object.entries(registry[type] ?? {});
+    // The reactive requirer reads intermediates and the application cert as `app_data`; with a
+    // single request of that type the answer can only be for it.
+    const intermediateApp = maps.intermediate.get('app_data');
+    const intermediates = registered('intermediate');
+    if (intermediateApp !== undefined && intermediates.length === 1)
+      maps.intermediate.set(intermediates[0]![0], intermediateApp);
+    if (view.application !== undefined) {
+      for (const [cn] of registered('application')) maps.application.set(cn, view.application);
+    }
+    // Global client fallback only when both global values exist and are valid (W4).
+    if (maps.client.size === 0 && view.globalClient !== undefined) {
+      for (const [cn] of registered('client')) maps.client.set(cn, view.globalClient);
+    }
+
+    let anyChanged = false;
+    for (const type of CERT_TYPES) {
+      for (const [commonName, paths] of registered(type)) {
+        if (paths.crt === null && paths.key === null) continue;
+        anyRegistered = true;
+        const issued = maps[type].get(commonName);
+        if (issued === undefined) {
+          allReady = false;
+          continue;
+        }
+        const changed = await this.#writeOne(type, commonName, paths, issued);
+        if (changed) {
+          anyChanged = true;
+          store.set(certChangedFlag(type, commonName));
+          store.set(certsChangedFlag(type));
+        }
+      }
+    }
+    if (anyChanged) store.set(TLS_CLIENT_FLAGS.certsChanged);
+    // Toggled rather than only ever set: a new request not yet answered means "not all saved".
+    if (anyRegistered) store.toggle(TLS_CLIENT_FLAGS.certsSaved, allReady);
+  }
+
+  async #writeOne(
+    type: CertType,
+    commonName: string,
+    paths: StoredPaths,
+    checked: Checked,
+  ): Promise<boolean> {
+    const { issued, validated, chain } = checked;
+    const files: RecordedFile[] = [];
+    let changed = false;
+    const record = (kind: RecordedFile['kind'], f: FileResult) => {
+      files.push({ kind, path: f.path, sha256: f.sha256, mode: f.mode });
+      if (isChanged(f)) {
+        changed = true;
+        this.#filesWritten.push(f.path);
+      }
+    };
+    const owner = {
+      ...(paths.owner === null ? {} : { owner: paths.owner }),
+      ...(paths.group === null ? {} : { group: paths.group }),
+    };
+    try {
+      if (paths.crt !== null && paths.key !== null) {
+        const result = await writeCertificate({
+          cert: issued.cert,
+          key: issued.key,
+          ...(chain === undefined ? {} : { chain }),
+          certPath: paths.crt,
+          keyPath: paths.key,
+          ...(paths.chain === null ? {} : { chainPath: paths.chain }),
+          ...(paths.fullchain === null ? {} : { fullchainPath: paths.fullchain }),
+          ...(paths.certMode === null ? {} : { certMode: paths.certMode }),
+          ...(paths.keyMode === null ? {} : { keyMode: paths.keyMode }),
+          ...owner,
+          allowExpired: true,
+        });
+        const kinds: RecordedFile['kind'][] = ['key', 'cert'];
+        if (paths.chain !== null) kinds.push('chain');
+        if (paths.fullchain !== null) kinds.push('fullchain');
+        result.files.forEach((f, i) => {
+          record(kinds[i] ?? 'cert', f);
+        });
+        changed = result.changed;
+      } else {
+        // Only one of the two paths was requested: write just that one (W3), already validated.
+        if (paths.key !== null) {
+          record(
+            'key',
+            await writeFileAtomic(paths.key, validated.keyPem, { ...owner, mode: paths.keyMode ?? 0o600 }),
+          );
+        }
+        if (paths.crt !== null) {
+          record(
+            'cert',
+            await writeFileAtomic(paths.crt, validated.fullchainPem, {
+              ...owner,
+              mode: paths.certMode ?? 0o644,
+            }),
+          );
+        }
+      }
+    } catch (error) {
+      throw wrap(
+        'ERR_LAYER_WRITE_FAILED',
+        `cannot write the ${type} certificate "${commonName}"`,
+        error,
+        paths.crt ?? paths.key ?? undefined,
+      );
+    }
+    for (const warning of validated.warnings)
+      this.#warnings.push(`${type} certificate "${commonName}": ${warning}`);
+    this.#state.certificates[certId(type, commonName)] = {
+      type,
+      commonName,
+      deprecatedPath: false,
+      sourceKey: issued.sourceKey,
+      fingerprint256: validated.certificate.fingerprint256,
+      notAfter: validated.certificate.notAfter.toISOString(),
+      files,
+    };
+    return changed;
+  }
+
+  /** The deprecated single server certificate and global client certificate paths. */
+  async #writeDeprecated(view: CheckedView): Promise<void> {
+    const o = this.options;
+    const first = view.server[0];
+    if (first !== undefined) {
+      await this.#writeDeprecatedPair('server', first, o.serverCertificatePath, o.serverKeyPath, {
+        saved: TLS_CLIENT_FLAGS.serverCertificateSaved,
+        written: TLS_CLIENT_FLAGS.serverCertificateWritten,
+        keySaved: TLS_CLIENT_FLAGS.serverKeySaved,
+      });
+    }
+    // W2: nothing is combined when the global client certificate is absent.
+    if (view.globalClient !== undefined) {
+      await this.#writeDeprecatedPair('client', view.globalClient, o.clientCertificatePath, o.clientKeyPath, {
+        saved: TLS_CLIENT_FLAGS.clientCertificateSaved,
+        written: TLS_CLIENT_FLAGS.clientCertificateWritten,
+        keySaved: TLS_CLIENT_FLAGS.clientKeySaved,
+      });
+    }
+  }
+
+  async #writeDeprecatedPair(
+    type: 'server' | 'client',
+    checked: Checked,
+    certPath: string | undefined,
+    keyPath: string | undefined,
+    flags: { saved: string; written: string; keySaved: string },
+  ): Promise<void> {
+    if (!certPath && !keyPath) return;
+    const { issued, validated } = checked;
+    const files: RecordedFile[] = [];
+    try {
+      // Key first, then the certificate, so a reader never pairs a new cert with an old key for long (W7).
+      if (keyPath) {
+        const f = await writeFileAtomic(keyPath, validated.keyPem, { mode: 0o600 });
+        files.push({ kind: 'key', path: f.path, sha256: f.sha256, mode: f.mode });
+        if (isChanged(f)) this.#filesWritten.push(f.path);
+        this.store.set(flags.keySaved);
+      }
+      if (certPath) {
+        const f = await writeFileAtomic(certPath, validated.fullchainPem, { mode: 0o644 });
+        files.push({ kind: 'cert', path: f.path, sha256: f.sha256, mode: f.mode });
+        if (isChanged(f)) {
+          this.#filesWritten.push(f.path);
+          this.store.set(flags.written);
+        }
+        this.store.set(flags.saved);
+      }
+    } catch (error) {
+      throw wrap(
+        'ERR_LAYER_WRITE_FAILED',
+        `cannot write the deprecated ${type} certificate paths`,
+        error,
+        certPath || keyPath,
+      );
+    }
+    this.#state.certificates[`${type}/(deprecated)`] = {
+      type,
+      commonName: issued.commonName,
+      deprecatedPath: true,
+      sourceKey: issued.sourceKey,
+      fingerprint256: validated.certificate.fingerprint256,
+      notAfter: validated.certificate.notAfter.toISOString(),
+      files,
+    };
+  }
+
+  async #publish(relationId: string, published: Readonly<Record<string, string>>): Promise<void> {
+    const requests = (this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? []).map(
+      (r): CertRequest => ({ type: r.type, commonName: r.commonName, sans: r.sans }),
+    );
+    const changes = encodeRequirerData({ unitName: this.ctx.unitName, requests, current: published });
+    if (!changes.changed) return;
+    const data: Record<string, string | null> = { ...changes.set };
+    for (const key of changes.deleted) data[key] = null;
+    await this.#tool(() => this.#view.set(relationId, data));
+  }
+
+  /** No relation is left on the endpoint: withdraw the CA (W11), clear our flags, maybe remove files. */
+  async #withdraw(): Promise<void> {
+    const { store, options } = this;
+    const state = this.#state;
+    if (state.ca.installed && options.installCa && !options.keepCaOnBroken) {
+      try {
+        await this.#installer().uninstall(state.ca.name);
+      } catch (error) {
+        throw wrap(
+          'ERR_LAYER_CA_INSTALL_FAILED',
+          `cannot withdraw the CA "${state.ca.name}" from the trust store`,
+          error,
+        );
+      }
+      state.ca = { ...state.ca, installed: false };
+    }
+    for (const flag of FLAGS_CLEARED_ON_BROKEN) {
+      if (flag === TLS_CLIENT_FLAGS.caInstalled && state.ca.installed) continue;
+      store.clear(flag);
+    }
+    if (options.removeFilesOnBroken) {
+      const paths = Object.values(state.certificates).flatMap((c) => c.files.map((f) => f.path));
+      if (state.ca.path !== null) paths.push(state.ca.path);
+      for (const path of paths) {
+        try {
+          await rm(path, { force: true });
+        } catch (error) {
+          throw wrap('ERR_LAYER_WRITE_FAILED', `cannot remove ${path}`, error, path);
+        }
+      }
+      state.certificates = {};
+    }
+    state.ca.sha256 = null;
+  }
+}
+
+interface Checked {
+  issued: IssuedCertificate;
+  validated: ValidatedCertificate;
+  /** The chain to write after the leaf; undefined when none is published or it does not fit. */
+  chain: string | undefined;
+}
+
+interface CheckedView {
+  ca: string | undefined;
+  chain: string | undefined;
+  server: Checked[];
+  client: Checked[];
+  intermediate: Checked[];
+  application: Checked | undefined;
+  globalClient: Checked | undefined;
+}
+
+/** PEM certificates only, each one parseable; normalised. Never echoes the text. */
+function checkCertificates(text: string): { ok: true; pem: string } | { ok: false; reason: string } {
+  const blocks = extractPemBlocks(text).filter((b) => b.kind === 'certificate');
+  if (blocks.length === 0) {
+    return { ok: false, reason: `must hold a PEM certificate (got ${text.length} bytes without one)` };
+  }
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block.pem);
+    } catch {
+      return {
+        ok: false,
+        reason: `holds a PEM certificate that does not parse (block ${i + 1} of ${blocks.length})`,
+      };
+    }
+  }
+  return { ok: true, pem: joinPem(...blocks.map((b) => b.pem)) };
+}
