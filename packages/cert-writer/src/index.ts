@@ -5,6 +5,21 @@ export {
   MAX_PEM_BYTES,
 } from './errors.js';
 export {
+  type CertificateSummary,
+  type ValidateCertificateInput,
+  type ValidatedCertificate,
+  validateCertificate,
+} from './validate-certificate.js';
+export {
+  type CertificateFileInfo,
+  inspectCertificateFile,
+  type KeyFileInfo,
+  type WriteCertificateInput,
+  type WriteCertificateResult,
+  writeCaCertificate,
+  writeCertificate,
+} from './write-certificate.js';
+export {
   cleanStaleTempFiles,
   type FileAction,
   type FileOptions,

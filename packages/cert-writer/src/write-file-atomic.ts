@@ -90,10 +90,6 @@ function toBuffer(content: unknown): Buffer {
   throw new TypeError('content must be a string or a Uint8Array');
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 function errnoOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -114,9 +110,9 @@ async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Creates the missing directories of `dir` with exactly `dirMode` (umask-independent, via an fd that
- * never follows a link), setting `gid` on the ones it creates. Existing directories are not touched.
+ * never follows a link), owned by `uid`/`gid` when given. Existing directories are not touched.
  */
-export async function ensureDir(dir: string, dirMode: number, gid = -1): Promise<void> {
+export async function ensureDir(dir: string, dirMode: number, uid = -1, gid = -1): Promise<void> {
   const missing: string[] = [];
   for (let current = dir; ; current = dirname(current)) {
     try {
@@ -148,7 +144,7 @@ export async function ensureDir(dir: string, dirMode: number, gid = -1): Promise
     let handle: FileHandle | undefined;
     try {
       handle = await open(d, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-      if (gid !== -1) await handle.chown(-1, gid);
+      if (uid !== -1 || gid !== -1) await handle.chown(uid, gid);
       await handle.chmod(dirMode);
     } catch (error) {
       throw toFsError(error, d, 'set the mode of directory');
@@ -290,59 +286,85 @@ async function readExisting(path: string, bytes: Buffer): Promise<Existing | und
   }
 }
 
-function result(path: string, target: Target, action: FileAction, hash: string, st: Stats): FileResult {
+/**
+ * One file's write, split in phases so that several files can be staged (temp files written and
+ * fsynced) before any of them replaces its target. Internal: not re-exported.
+ */
+export interface FilePlan {
+  path: string;
+  target: Target;
+  bytes: Buffer;
+  sha256: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  existing: Existing | undefined;
+  step: 'unchanged' | 'repair' | 'replace';
+  temp?: string;
+}
+
+/** Checks the options, creates missing parents, applies the symlink policy and compares with the disk. */
+export async function planFile(
+  path: string,
+  content: string | Uint8Array,
+  options: FileOptions = {},
+): Promise<FilePlan> {
+  const absolute = checkPath('path', path);
+  const bytes = toBuffer(content);
+  const mode = checkMode('mode', options.mode, 0o600);
+  const dirMode = checkMode('dirMode', options.dirMode, 0o755);
+  const policy = checkPolicy(options.followSymlinks);
+  const [uid, gid] = await Promise.all([
+    options.owner === undefined ? -1 : resolveId('user', options.owner),
+    options.group === undefined ? -1 : resolveId('group', options.group),
+  ]);
+
+  await ensureDir(dirname(absolute), dirMode, uid, gid);
+  const target = await resolveTarget(absolute, policy);
+  if (target.dir !== dirname(absolute)) await ensureDir(target.dir, dirMode, uid, gid);
+  await cleanStaleTempFiles(target.dir);
+
+  const existing = await readExisting(target.path, bytes);
+  // Unspecified owner or group: keep what the file has, so a rewrite does not lock a service out.
+  const wantUid = uid !== -1 ? uid : (existing?.st.uid ?? -1);
+  const wantGid = gid !== -1 ? gid : (existing?.st.gid ?? -1);
+  let step: FilePlan['step'] = 'replace';
+  // A hard-linked target is replaced rather than repaired, so another name never changes with it.
+  if (existing?.same && existing.st.nlink === 1) {
+    const st = existing.st;
+    const matches =
+      (st.mode & 0o7777) === mode &&
+      (wantUid === -1 || st.uid === wantUid) &&
+      (wantGid === -1 || st.gid === wantGid);
+    step = matches ? 'unchanged' : 'repair';
+  }
   return {
-    path,
-    realPath: target.path,
-    action,
-    sha256: hash,
-    mode: st.mode & 0o7777,
-    uid: st.uid,
-    gid: st.gid,
+    path: absolute,
+    target,
+    bytes,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    mode,
+    uid: wantUid,
+    gid: wantGid,
+    existing,
+    step,
   };
 }
 
-/** Fixes mode and owner of a file whose content is already right, without rewriting it. */
-async function repair(target: Target, mode: number, uid: number, gid: number, st: Stats): Promise<Stats> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const now = await handle.stat();
-    if (now.ino !== st.ino || now.dev !== st.dev)
-      throw Object.assign(new Error('replaced'), { code: 'EAGAIN' });
-    const narrowing = ((now.mode & 0o777) | mode) === (now.mode & 0o777);
-    // Never widen then narrow: when the new mode is a subset, tighten before giving the file away.
-    if (narrowing) await handle.chmod(mode);
-    if ((uid !== -1 && now.uid !== uid) || (gid !== -1 && now.gid !== gid)) await handle.chown(uid, gid);
-    if (!narrowing) await handle.chmod(mode);
-    await handle.sync();
-    return await handle.stat();
-  } catch (error) {
-    throw toFsError(error, target.path, 'repair the mode or owner of');
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
-/** Writes `bytes` to a fresh temp file beside the target and renames it over the target. */
-async function replace(
-  target: Target,
-  bytes: Buffer,
-  mode: number,
-  uid: number,
-  gid: number,
-): Promise<Stats> {
+/** Writes and fsyncs the temp file of a plan that replaces its target. Nothing visible changes. */
+export async function stageFile(plan: FilePlan): Promise<void> {
+  if (plan.step !== 'replace' || plan.temp !== undefined) return;
   let handle: FileHandle | undefined;
   let temp: string | undefined;
   try {
     for (let attempt = 0; handle === undefined; attempt++) {
-      temp = tempPathFor(target);
+      temp = tempPathFor(plan.target);
       try {
         // O_EXCL|O_NOFOLLOW: never opens something an attacker placed at the temp name.
         handle = await open(
           temp,
           constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
-          mode,
+          plan.mode,
         );
       } catch (error) {
         if (errnoOf(error) !== 'EEXIST' || attempt >= 4) throw error;
@@ -350,33 +372,106 @@ async function replace(
     }
     inFlight.add(temp!);
     // open() applied the umask, which can only narrow; fchmod makes it exact before any byte exists.
-    await handle.chmod(mode);
+    await handle.chmod(plan.mode);
     const created = await handle.stat();
-    if ((uid !== -1 && created.uid !== uid) || (gid !== -1 && created.gid !== gid))
-      await handle.chown(uid, gid);
-    await handle.writeFile(bytes);
+    if ((plan.uid !== -1 && created.uid !== plan.uid) || (plan.gid !== -1 && created.gid !== plan.gid)) {
+      await handle.chown(plan.uid, plan.gid);
+    }
+    await handle.writeFile(plan.bytes);
     await handle.sync();
-    const st = await handle.stat();
     await handle.close();
     handle = undefined;
-    // rename(2) is atomic on one file system: a reader opens the old file or the new one, never half.
-    await rename(temp!, target.path);
-    await fsyncDir(target.dir);
-    return st;
+    plan.temp = temp;
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    if (temp !== undefined) await unlink(temp).catch(() => undefined);
-    throw toFsError(error, target.path, 'write');
-  } finally {
-    if (temp !== undefined) inFlight.delete(temp);
+    if (temp !== undefined) {
+      await unlink(temp).catch(() => undefined);
+      inFlight.delete(temp);
+    }
+    throw toFsError(error, plan.path, 'write');
   }
+}
+
+/** Removes the temp file of a plan that will not be committed. */
+export async function discardFile(plan: FilePlan): Promise<void> {
+  if (plan.temp === undefined) return;
+  await unlink(plan.temp).catch(() => undefined);
+  inFlight.delete(plan.temp);
+  plan.temp = undefined;
+}
+
+/** Fixes mode and owner of a file whose content is already right, without rewriting it. */
+async function repair(plan: FilePlan, st: Stats): Promise<Stats> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(plan.target.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const now = await handle.stat();
+    if (now.ino !== st.ino || now.dev !== st.dev)
+      throw Object.assign(new Error('replaced'), { code: 'EAGAIN' });
+    const narrowing = ((now.mode & 0o777) | plan.mode) === (now.mode & 0o777);
+    // Never widen then narrow: when the new mode is a subset, tighten before giving the file away.
+    if (narrowing) await handle.chmod(plan.mode);
+    if ((plan.uid !== -1 && now.uid !== plan.uid) || (plan.gid !== -1 && now.gid !== plan.gid)) {
+      await handle.chown(plan.uid, plan.gid);
+    }
+    if (!narrowing) await handle.chmod(plan.mode);
+    await handle.sync();
+    return await handle.stat();
+  } catch (error) {
+    throw toFsError(error, plan.target.path, 'repair the mode or owner of');
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function resultOf(plan: FilePlan, action: FileAction, st: Stats): FileResult {
+  return {
+    path: plan.path,
+    realPath: plan.target.path,
+    action,
+    sha256: plan.sha256,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+  };
+}
+
+/** Makes a plan visible: rename of the staged temp file plus directory fsync, or an in-place repair. */
+export async function commitFile(plan: FilePlan): Promise<FileResult> {
+  if (plan.step === 'unchanged' && plan.existing) return resultOf(plan, 'unchanged', plan.existing.st);
+  if (plan.step === 'repair' && plan.existing) {
+    try {
+      return resultOf(plan, 'repaired', await repair(plan, plan.existing.st));
+    } catch (error) {
+      // Replaced under us between the read and the repair: fall back to a full rewrite.
+      if (!(error instanceof CertWriterError) || error.syscallCode !== 'EAGAIN') throw error;
+      plan.step = 'replace';
+    }
+  }
+  await stageFile(plan);
+  const temp = plan.temp!;
+  try {
+    // rename(2) is atomic on one file system: a reader opens the old file or the new one, never half.
+    await rename(temp, plan.target.path);
+  } catch (error) {
+    await discardFile(plan);
+    throw toFsError(error, plan.path, 'replace');
+  }
+  inFlight.delete(temp);
+  plan.temp = undefined;
+  await fsyncDir(plan.target.dir);
+  const st = await lstat(plan.target.path).catch((error: unknown) => {
+    throw toFsError(error, plan.path, 'inspect');
+  });
+  return resultOf(plan, plan.existing ? 'updated' : 'created', st);
 }
 
 /**
  * Writes one file atomically: a temp file created exclusively in the same directory with its final
  * mode, owner set, content written and fsynced, renamed over the target, directory fsynced. When the
  * content, mode and owner already match, nothing is written (`unchanged`); when only mode or owner
- * drifted, they are fixed in place (`repaired`).
+ * drifted, they are fixed in place (`repaired`). Stale temp files of crashed writers in that
+ * directory are removed first.
  *
  * @throws {CertWriterError} `ERR_CERT_WRITER_PERMISSION`, `_READ_ONLY`, `_NO_SPACE`, `_UNSAFE_PATH`,
  *   `_NOT_A_FILE`, `_UNKNOWN_USER`, `_UNKNOWN_GROUP`, `_IO`. The old file is intact on any error.
@@ -390,43 +485,10 @@ export async function writeFileAtomic(
   content: string | Uint8Array,
   options: FileOptions = {},
 ): Promise<FileResult> {
-  const absolute = checkPath('path', path);
-  const bytes = toBuffer(content);
-  const mode = checkMode('mode', options.mode, 0o600);
-  const dirMode = checkMode('dirMode', options.dirMode, 0o755);
-  const policy = checkPolicy(options.followSymlinks);
-  const [uid, gid] = await Promise.all([
-    options.owner === undefined ? -1 : resolveId('user', options.owner),
-    options.group === undefined ? -1 : resolveId('group', options.group),
-  ]);
-  const hash = sha256(bytes);
-
-  await ensureDir(dirname(absolute), dirMode, gid);
-  const target = await resolveTarget(absolute, policy);
-  if (target.dir !== dirname(absolute)) await ensureDir(target.dir, dirMode, gid);
-  await cleanStaleTempFiles(target.dir);
-
-  const existing = await readExisting(target.path, bytes);
-  // Unspecified owner or group: keep what the file has, so a rewrite does not lock a service out.
-  const wantUid = uid !== -1 ? uid : (existing?.st.uid ?? -1);
-  const wantGid = gid !== -1 ? gid : (existing?.st.gid ?? -1);
-  if (existing?.same && existing.st.nlink === 1) {
-    const st = existing.st;
-    if (
-      (st.mode & 0o7777) === mode &&
-      (wantUid === -1 || st.uid === wantUid) &&
-      (wantGid === -1 || st.gid === wantGid)
-    ) {
-      return result(absolute, target, 'unchanged', hash, st);
-    }
-    try {
-      return result(absolute, target, 'repaired', hash, await repair(target, mode, wantUid, wantGid, st));
-    } catch (error) {
-      // Replaced under us between the read and the repair: fall through to a full rewrite.
-      if (!(error instanceof CertWriterError) || error.syscallCode !== 'EAGAIN') throw error;
-    }
+  const plan = await planFile(path, content, options);
+  try {
+    return await commitFile(plan);
+  } finally {
+    await discardFile(plan);
   }
-  // A hard-linked target is replaced rather than repaired, so another name never changes with it.
-  const st = await replace(target, bytes, mode, wantUid, wantGid);
-  return result(absolute, target, existing ? 'updated' : 'created', hash, st);
 }

@@ -1,0 +1,334 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { joinPem } from '@tls-client/protocol';
+import { CertWriterError, type CertWriterErrorCode, MAX_PEM_BYTES, toFsError } from './errors.js';
+import {
+  type CertificateSummary,
+  checkChainOrder,
+  parseCertificates,
+  parsePrivateKey,
+  summarize,
+  type ValidatedCertificate,
+  validateCertificate,
+} from './validate-certificate.js';
+import {
+  commitFile,
+  discardFile,
+  type FileOptions,
+  type FilePlan,
+  type FileResult,
+  planFile,
+  stageFile,
+  writeFileAtomic,
+} from './write-file-atomic.js';
+
+/** Input of {@link writeCertificate}. */
+export interface WriteCertificateInput {
+  /** The leaf PEM (text around it is dropped). */
+  cert: string;
+  /** The private key PEM, unencrypted. */
+  key: string;
+  /** Issuer certificates, leaf's issuer first. Appended to the certificate file unless `appendChain: false`. */
+  chain?: string;
+  certPath: string;
+  keyPath: string;
+  /** Optional file with the chain alone. Not written when there is no chain (a warning says so). */
+  chainPath?: string;
+  /** Optional file with the leaf followed by the chain. */
+  fullchainPath?: string;
+  /** Default `0o644`. */
+  certMode?: number;
+  /** Default `0o600`. Must not grant anything to others (`0o640` with `group` is the widest useful). */
+  keyMode?: number;
+  /** Owner of every file written, by name or uid. */
+  owner?: string | number;
+  /** Group of every file written, by name or gid. */
+  group?: string | number;
+  /** Mode of missing parent directories of certificate files. Default `0o755`. */
+  certDirMode?: number;
+  /** Mode of missing parent directories of the key. Default `0o700`. Created before the certificate's. */
+  keyDirMode?: number;
+  /** Default `true`, as the original layer: the certificate file holds the leaf followed by the chain. */
+  appendChain?: boolean;
+  /** Optional: the leaf must verify against this CA (PEM, one or more certificates). */
+  verifyCa?: string;
+  /** Default `true`: an expired or not-yet-valid certificate is written, with a warning. */
+  allowExpired?: boolean;
+  /** Write the key through a symlink that leads out of its directory. Default `false`. */
+  allowKeyOutsideDir?: boolean;
+  /** Write certificate files through symlinks that lead out of their directory. Default `false`. */
+  allowCertOutsideDir?: boolean;
+  /** The time validity is judged at. Default: now. */
+  now?: Date;
+}
+
+/** Outcome of {@link writeCertificate}. */
+export interface WriteCertificateResult {
+  /** Key first, then certificate, chain, full chain (those requested). */
+  files: FileResult[];
+  /** True when any file was created or updated (not when only repaired or unchanged). */
+  changed: boolean;
+  warnings: string[];
+  certificate: CertificateSummary;
+}
+
+function checkKeyMode(mode: unknown): number {
+  if (mode === undefined) return 0o600;
+  if (
+    typeof mode === 'number' &&
+    Number.isInteger(mode) &&
+    mode >= 0 &&
+    mode <= 0o777 &&
+    (mode & 0o007) === 0
+  ) {
+    return mode;
+  }
+  throw new TypeError(
+    'keyMode must be an integer up to 0o770 that grants nothing to others (e.g. 0o600, 0o640)',
+  );
+}
+
+function checkInputPath(name: string, value: unknown, required: boolean): string | undefined {
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`writeCertificate: "${name}" must be a path`);
+  return resolve(value);
+}
+
+/**
+ * Validates a certificate, its key and chain, then writes them atomically: every temp file is
+ * written and fsynced first, then the key replaces its target, then the certificate, chain and full
+ * chain. Nothing is touched when validation fails; when writing fails before the first rename (disk
+ * full, permissions), no target changes.
+ *
+ * @throws {CertWriterError} any validation code of {@link validateCertificate}, and the file codes of
+ *   {@link writeFileAtomic}.
+ * @throws {TypeError} for missing paths, equal paths or impossible modes.
+ * @example
+ * const r = await writeCertificate({ cert, key, chain, certPath: '/etc/app/tls.crt', keyPath: '/etc/app/tls.key', group: 'app', keyMode: 0o640 });
+ * if (r.changed) await reloadService();
+ */
+export async function writeCertificate(input: WriteCertificateInput): Promise<WriteCertificateResult> {
+  if (typeof input !== 'object' || input === null)
+    throw new TypeError('writeCertificate: input must be an object');
+  const keyPath = checkInputPath('keyPath', input.keyPath, true)!;
+  const certPath = checkInputPath('certPath', input.certPath, true)!;
+  const chainPath = checkInputPath('chainPath', input.chainPath, false);
+  const fullchainPath = checkInputPath('fullchainPath', input.fullchainPath, false);
+  const paths = [keyPath, certPath, chainPath, fullchainPath].filter((p) => p !== undefined);
+  if (new Set(paths).size !== paths.length) {
+    throw new TypeError('writeCertificate: keyPath, certPath, chainPath and fullchainPath must all differ');
+  }
+  const keyMode = checkKeyMode(input.keyMode);
+
+  const valid: ValidatedCertificate = validateCertificate({
+    cert: input.cert,
+    key: input.key,
+    ...(input.chain === undefined ? {} : { chain: input.chain }),
+    ...(input.verifyCa === undefined ? {} : { verifyCa: input.verifyCa }),
+    ...(input.allowExpired === undefined ? {} : { allowExpired: input.allowExpired }),
+    ...(input.now === undefined ? {} : { now: input.now }),
+  });
+  const warnings = [...valid.warnings];
+  const owner: Pick<FileOptions, 'owner' | 'group'> = {
+    ...(input.owner === undefined ? {} : { owner: input.owner }),
+    ...(input.group === undefined ? {} : { group: input.group }),
+  };
+  const certOptions: FileOptions = {
+    ...owner,
+    mode: input.certMode ?? 0o644,
+    dirMode: input.certDirMode ?? 0o755,
+    followSymlinks: input.allowCertOutsideDir ? 'always' : 'inside-dir',
+  };
+  const writes: [string, string, FileOptions][] = [
+    [
+      keyPath,
+      valid.keyPem,
+      {
+        ...owner,
+        mode: keyMode,
+        dirMode: input.keyDirMode ?? 0o700,
+        followSymlinks: input.allowKeyOutsideDir ? 'always' : 'inside-dir',
+      },
+    ],
+    [certPath, input.appendChain === false ? valid.certPem : valid.fullchainPem, certOptions],
+  ];
+  if (chainPath !== undefined) {
+    if (valid.chainPem === '') warnings.push(`no chain was given, so "${chainPath}" was not written`);
+    else writes.push([chainPath, valid.chainPem, certOptions]);
+  }
+  if (fullchainPath !== undefined) writes.push([fullchainPath, valid.fullchainPem, certOptions]);
+
+  // Plans run in order, so a directory shared by key and certificate gets the key's mode.
+  const plans: FilePlan[] = [];
+  for (const [path, content, options] of writes) plans.push(await planFile(path, content, options));
+  const real = plans.map((p) => p.target.path);
+  if (new Set(real).size !== real.length) {
+    throw new CertWriterError(
+      'ERR_CERT_WRITER_UNSAFE_PATH',
+      'two of the requested paths lead to the same file through symlinks',
+      { path: plans[0]!.path },
+    );
+  }
+  const files: FileResult[] = [];
+  try {
+    // Stage everything first: a full disk or a permission problem shows here, before any target changes.
+    for (const plan of plans) await stageFile(plan);
+    // Key first: a reader that sees the new certificate also finds the new key.
+    for (const plan of plans) files.push(await commitFile(plan));
+  } finally {
+    for (const plan of plans) await discardFile(plan);
+  }
+  return {
+    files,
+    changed: files.some((f) => f.action === 'created' || f.action === 'updated'),
+    warnings,
+    certificate: valid.certificate,
+  };
+}
+
+/**
+ * Writes a CA certificate (or bundle) atomically after checking it holds only parseable
+ * certificates; the file gets the normalised PEM blocks, one `\n` between and at the end.
+ * Default mode `0o644`.
+ *
+ * @throws {CertWriterError} `ERR_CERT_WRITER_INVALID_PEM`, `_KEY_AS_CERT`, `_TOO_LARGE`, and the
+ *   file codes of {@link writeFileAtomic}.
+ */
+export async function writeCaCertificate(
+  path: string,
+  pem: string,
+  options: FileOptions = {},
+): Promise<FileResult> {
+  if (typeof pem !== 'string') throw new TypeError('writeCaCertificate: pem must be a string');
+  const certs = parseCertificates('pem', pem, true);
+  return writeFileAtomic(path, joinPem(...certs.map((c) => c.pem)), { mode: 0o644, ...options });
+}
+
+/** The private key half of {@link CertificateFileInfo}. */
+export interface KeyFileInfo {
+  path: string;
+  exists: boolean;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** True when the key parses and matches the certificate's public key. */
+  matches: boolean;
+  /** Why `matches` is false, when the key could not be read or parsed. */
+  problem?: CertWriterErrorCode;
+}
+
+/** What `tls-client status` shows about a certificate file. */
+export interface CertificateFileInfo {
+  path: string;
+  sha256: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  certificate: CertificateSummary;
+  /** Certificates after the leaf in the same file. */
+  chainLength: number;
+  chainInOrder: boolean;
+  expired: boolean;
+  notYetValid: boolean;
+  /** Whole days until `notAfter` (negative once expired). */
+  daysLeft: number;
+  key?: KeyFileInfo;
+}
+
+async function readLimited(path: string): Promise<{ text: string; st: Awaited<ReturnType<typeof stat>> }> {
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(path);
+  } catch (error) {
+    throw toFsError(error, path, 'read');
+  }
+  if (!st.isFile()) {
+    throw new CertWriterError('ERR_CERT_WRITER_NOT_A_FILE', `"${path}" is not a regular file`, { path });
+  }
+  if (st.size > MAX_PEM_BYTES) {
+    throw new CertWriterError(
+      'ERR_CERT_WRITER_TOO_LARGE',
+      `"${path}" is ${st.size} bytes, too large for a PEM file`,
+      {
+        path,
+      },
+    );
+  }
+  try {
+    return { text: await readFile(path, 'utf8'), st };
+  } catch (error) {
+    throw toFsError(error, path, 'read');
+  }
+}
+
+function withPath(error: unknown, path: string): unknown {
+  if (!(error instanceof CertWriterError) || error.path !== undefined) return error;
+  return new CertWriterError(error.code, `${error.message} in "${path}"`, { path, cause: error });
+}
+
+/**
+ * Reads a certificate file (and optionally its key) and reports what is there, for status output.
+ * Never returns or logs key material.
+ *
+ * @throws {CertWriterError} `ERR_CERT_WRITER_NOT_FOUND`, `_PERMISSION`, `_NOT_A_FILE`, `_TOO_LARGE`,
+ *   `_INVALID_PEM`, `_KEY_AS_CERT` for the certificate file. Key problems are reported in `key.problem`.
+ */
+export async function inspectCertificateFile(
+  certPath: string,
+  keyPath?: string,
+): Promise<CertificateFileInfo> {
+  if (typeof certPath !== 'string' || certPath === '') throw new TypeError('certPath must be a path');
+  const path = resolve(certPath);
+  const { text, st } = await readLimited(path);
+  let certs: ReturnType<typeof parseCertificates>;
+  try {
+    certs = parseCertificates('cert', text, true);
+  } catch (error) {
+    throw withPath(error, path);
+  }
+  const x509 = certs.map((c) => c.x509);
+  let chainInOrder = true;
+  try {
+    checkChainOrder(x509);
+  } catch {
+    chainInOrder = false;
+  }
+  const leaf = x509[0]!;
+  const certificate = summarize(leaf);
+  const now = Date.now();
+  const info: CertificateFileInfo = {
+    path,
+    sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
+    mode: Number(st.mode) & 0o7777,
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    certificate,
+    chainLength: certs.length - 1,
+    chainInOrder,
+    expired: certificate.notAfter.getTime() < now,
+    notYetValid: certificate.notBefore.getTime() > now,
+    daysLeft: Math.floor((certificate.notAfter.getTime() - now) / 86_400_000),
+  };
+  if (keyPath !== undefined) {
+    if (typeof keyPath !== 'string' || keyPath === '') throw new TypeError('keyPath must be a path');
+    const absolute = resolve(keyPath);
+    const key: KeyFileInfo = { path: absolute, exists: true, matches: false };
+    try {
+      const read = await readLimited(absolute);
+      key.mode = Number(read.st.mode) & 0o7777;
+      key.uid = Number(read.st.uid);
+      key.gid = Number(read.st.gid);
+      const publicKey = createPublicKey(parsePrivateKey(read.text).keyObject);
+      const spki = (k: typeof publicKey) => k.export({ type: 'spki', format: 'der' });
+      key.matches = spki(publicKey).equals(spki(leaf.publicKey));
+      if (!key.matches) key.problem = 'ERR_CERT_WRITER_KEY_MISMATCH';
+    } catch (error) {
+      key.problem = error instanceof CertWriterError ? error.code : 'ERR_CERT_WRITER_INVALID_KEY';
+      if (key.problem === 'ERR_CERT_WRITER_NOT_FOUND') key.exists = false;
+    }
+    info.key = key;
+  }
+  return info;
+}
