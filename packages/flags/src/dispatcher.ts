@@ -25,6 +25,7 @@ type Kind = 'when' | 'whenNot' | 'whenAny' | 'whenNone';
 interface Registration {
   name: string;
   handler: Handler;
+  flags: readonly string[];
   test: (store: FlagStore) => boolean;
 }
 
@@ -41,9 +42,9 @@ function flagList(method: string, flags: string | readonly string[]): string[] {
  * Runs handlers on flag conditions to a fixed point, the way the reactive bus does: first the
  * `hook` handlers of the current hook, then passes over the flag handlers in registration order.
  * Each handler's condition is tested right before it would run, so a handler never runs after its
- * flags went away. Passes repeat while any handler ran; a handler never runs twice for the same
- * set of flags in one dispatch; past `maxIterations` passes dispatch fails, naming the handlers
- * that kept running.
+ * flags went away. After its first run a handler runs again only when one of its own flags changed
+ * since, and never twice at the same set of flags. Passes repeat while any handler ran; past
+ * `maxIterations` passes dispatch fails, naming the handlers that kept running.
  *
  * @example
  * const bus = new Dispatcher(store);
@@ -128,7 +129,7 @@ export class Dispatcher {
       whenAny: (s) => s.anySet(...list),
       whenNone: (s) => !s.anySet(...list),
     };
-    this.#handlers.push({ name: this.#uniqueName(handler, name), handler, test: tests[kind] });
+    this.#handlers.push({ name: this.#uniqueName(handler, name), handler, flags: list, test: tests[kind] });
     return this;
   }
 
@@ -166,16 +167,22 @@ export class Dispatcher {
       return cachedId;
     };
     const seen = this.#handlers.map(() => new Set<number>());
+    const lastRun = this.#handlers.map(() => -1);
     let lastPass: string[] = [];
     for (let iteration = 1; ; iteration++) {
       const thisPass: string[] = [];
       for (let i = 0; i < this.#handlers.length; i++) {
         const registration = this.#handlers[i] as Registration;
         if (!registration.test(store)) continue;
+        // As reactive's FlagWatch: after its first run, a handler runs again only once one of
+        // its own flags changed (cleared and set again counts), and never at a flag state it saw.
+        const ranAt = lastRun[i] as number;
+        if (ranAt >= 0 && !registration.flags.some((f) => store.changedAt(f) > ranAt)) continue;
         const id = stateId();
         const states = seen[i] as Set<number>;
         if (states.has(id)) continue;
         states.add(id);
+        lastRun[i] = store.revision;
         await registration.handler();
         ran.push(registration.name);
         thisPass.push(registration.name);

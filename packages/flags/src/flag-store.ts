@@ -87,6 +87,9 @@ export class FlagStore {
   #current: State;
   #touched = { flags: new Set<string>(), values: new Set<string>(), hashes: new Set<string>() };
   #revision = 0;
+  // Revision at which each flag last changed here; a rollback or commit may change any flag.
+  readonly #changedAt = new Map<string, number>();
+  #resetAt = 0;
   #triggerDepth = 0;
   readonly #setTriggers = new Map<string, FlagTrigger[]>();
   readonly #clearTriggers = new Map<string, FlagTrigger[]>();
@@ -155,6 +158,11 @@ export class FlagStore {
     return this.#revision;
   }
 
+  /** The {@link FlagStore.revision} at which `flag` last changed in this process (0: not since open). */
+  changedAt(flag: string): number {
+    return Math.max(this.#changedAt.get(flag) ?? 0, this.#resetAt);
+  }
+
   /** True when there are changes not yet committed. */
   get dirty(): boolean {
     const t = this.#touched;
@@ -191,7 +199,7 @@ export class FlagStore {
     if (this.#current.flags.has(flag)) return;
     this.#current.flags.add(flag);
     this.#touched.flags.add(flag);
-    this.#revision++;
+    this.#changedAt.set(flag, ++this.#revision);
     this.#fire(this.#setTriggers.get(flag), flag);
   }
 
@@ -204,7 +212,7 @@ export class FlagStore {
     if (!this.#current.flags.has(flag)) return;
     this.#current.flags.delete(flag);
     this.#touched.flags.add(flag);
-    this.#revision++;
+    this.#changedAt.set(flag, ++this.#revision);
     this.#fire(this.#clearTriggers.get(flag), flag);
   }
 
@@ -332,7 +340,7 @@ export class FlagStore {
     if (!this.dirty) return;
     this.#current = cloneState(this.#base);
     this.#touched = { flags: new Set(), values: new Set(), hashes: new Set() };
-    this.#revision++;
+    this.#resetAt = ++this.#revision;
   }
 
   /**
@@ -370,7 +378,7 @@ export class FlagStore {
       const current = cloneState(merged);
       applyChanges(current, snapshot, this.#current, this.#touched);
       this.#current = current;
-      this.#revision++;
+      this.#resetAt = ++this.#revision;
     } catch (error) {
       for (const kind of ['flags', 'values', 'hashes'] as const) {
         for (const key of this.#touched[kind]) touched[kind].add(key);
