@@ -1,3 +1,11 @@
+export {
+  type AnswerOptions,
+  type AnswerResult,
+  EmbeddedCa,
+  type EmbeddedCaOptions,
+  type FaultMode,
+  type IssuedPair,
+} from './embedded-ca.js';
 export { TestingError, type TestingErrorCode } from './errors.js';
 export {
   FakeModel,
@@ -11,3 +19,4 @@ export {
   type ToolCall,
 } from './fake-model.js';
 export { HOOK_TOOL_NAMES, type HookToolName } from './tools.js';
+export type { KeyType } from './x509.js';

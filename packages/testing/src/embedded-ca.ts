@@ -1,0 +1,337 @@
+import {
+  type CertRequest,
+  type CertType,
+  decodeRequirerData,
+  encodeProviderData,
+  mangleUnitName,
+  type ProtocolError,
+  parseJsonView,
+} from '@tls-client/protocol';
+import type { FakeModel } from './fake-model.js';
+import {
+  createIssuer,
+  generateKeyPair,
+  type Issuer,
+  issueCertificate,
+  type KeyType,
+  withTextDump,
+} from './x509.js';
+
+/**
+ * Deliberately bad provider data for fault tests:
+ * - `garbage-json`: the `<U>.processed_*` maps are not JSON;
+ * - `mismatched-key`: every key belongs to a different certificate;
+ * - `truncated-pem`: every certificate is cut off before its END line;
+ * - `text-dump`: an `openssl x509 -text` dump precedes every PEM (CA included); valid, must be accepted;
+ * - `huge-value`: certificates and CA preceded by over 1 MiB of text dump (valid PEM, huge value);
+ * - `key-as-cert`: the certificate field holds the private key.
+ */
+export type FaultMode =
+  | 'garbage-json'
+  | 'mismatched-key'
+  | 'truncated-pem'
+  | 'text-dump'
+  | 'huge-value'
+  | 'key-as-cert';
+
+const FAULT_MODES: readonly FaultMode[] = [
+  'garbage-json',
+  'mismatched-key',
+  'truncated-pem',
+  'text-dump',
+  'huge-value',
+  'key-as-cert',
+];
+
+/** Options of {@link EmbeddedCa.create}. */
+export interface EmbeddedCaOptions {
+  /** CN of the root CA. Default `Embedded Test CA`. */
+  commonName?: string;
+  /** Validity of issued certificates in days, from now. Default 365. Zero or less gives expired certificates. */
+  validityDays?: number;
+  /** Validity of the CA (and intermediate) in days. Default 3650. */
+  caValidityDays?: number;
+  /** Sign leaves with an intermediate CA, published as `chain`. Default false. */
+  withIntermediate?: boolean;
+  /** Key algorithm of the CA and issued keys: EC P-256 (default, fast) or RSA 2048. */
+  keyType?: KeyType;
+}
+
+/** Options of {@link EmbeddedCa.answer}. */
+export interface AnswerOptions {
+  /** The provider unit that publishes. Default: the relation's first remote unit, else `<remote app>/0` (added). */
+  providerUnit?: string;
+  /** Publish deliberately bad data instead (re-issues every request). */
+  fault?: FaultMode;
+  /** Also publish the deprecated global `client.cert` / `client.key`. */
+  globalClient?: boolean;
+  /** Shape of intermediate answers: `per-cn` (default, the reactive provider) or `app_data`. */
+  intermediateShape?: 'per-cn' | 'app_data';
+  /** Size the `huge-value` fault pads values to, in bytes. Default 1 MiB + 1. */
+  hugeValueBytes?: number;
+}
+
+/** What one {@link EmbeddedCa.answer} did. */
+export interface AnswerResult {
+  /** Certificates issued (requests not already answered, or all with a fault or after rotate). */
+  issued: number;
+  /** The provider unit that published. */
+  providerUnit: string;
+  /** The requirer's mangled unit name, the prefix of the answer keys. */
+  unitName: string;
+  /** Requests the codec could not read from the requirer's databag. */
+  problems: ProtocolError[];
+}
+
+/** A certificate and key from {@link EmbeddedCa.issue}. */
+export interface IssuedPair {
+  cert: string;
+  key: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function validity(days: number, now = Date.now()): { notBefore: Date; notAfter: Date } {
+  const notAfter = new Date(now + days * DAY_MS);
+  // A minute of slack for clock skew; with days <= 0 the certificate is already expired.
+  const notBefore = new Date(Math.min(now - 60_000, notAfter.getTime() - DAY_MS));
+  return { notBefore, notAfter };
+}
+
+function usageOf(type: CertType): 'server' | 'client' | 'both' | 'ca' {
+  if (type === 'server') return 'server';
+  if (type === 'client') return 'client';
+  if (type === 'application') return 'both';
+  return 'ca';
+}
+
+function truncatePem(pem: string): string {
+  const lines = pem.trimEnd().split('\n');
+  return `${lines.slice(0, Math.max(2, Math.floor(lines.length / 2))).join('\n')}\n`;
+}
+
+function padHuge(pem: string, bytes: number): string {
+  const dump = withTextDump(pem).slice(0, -pem.length);
+  const copies = Math.ceil(bytes / dump.length);
+  return `${dump.repeat(copies)}${pem}`;
+}
+
+/**
+ * A certificate authority that plays the provider side of the legacy `tls-certificates` relation
+ * against a {@link FakeModel}: it reads our unit's committed requests, issues certificates (server
+ * certs with serverAuth, client certs with clientAuth, SANs as DNS or IP entries) and publishes CA,
+ * chain and answers into a provider unit's databag exactly as the reactive provider does.
+ *
+ * @example
+ * const ca = await EmbeddedCa.create({ withIntermediate: true });
+ * await model.runHook('certificates-relation-joined');  // the charm publishes its requests
+ * await ca.answer(model, rel);                            // the provider answers
+ * await model.runHook('certificates-relation-changed');  // the charm writes its files
+ */
+export class EmbeddedCa {
+  #root: Issuer;
+  #intermediate: Issuer | undefined;
+  #generation = 0;
+  readonly #options: Required<Omit<EmbeddedCaOptions, 'withIntermediate'>> & { withIntermediate: boolean };
+  // Per (relation, provider unit, requirer, type, CN): the SANs and CA generation last published.
+  readonly #published = new Map<string, { sans: string; generation: number; cert: string }>();
+
+  private constructor(options: EmbeddedCaOptions) {
+    this.#options = {
+      commonName: options.commonName ?? 'Embedded Test CA',
+      validityDays: options.validityDays ?? 365,
+      caValidityDays: options.caValidityDays ?? 3650,
+      withIntermediate: options.withIntermediate ?? false,
+      keyType: options.keyType ?? 'ec',
+    };
+    if (!['ec', 'rsa'].includes(this.#options.keyType)) throw new TypeError("keyType must be 'ec' or 'rsa'");
+    if (!Number.isFinite(this.#options.validityDays)) throw new TypeError('validityDays must be a number');
+    [this.#root, this.#intermediate] = this.#makeIssuers();
+  }
+
+  /** Creates the CA (and intermediate) with fresh keys. */
+  static async create(options: EmbeddedCaOptions = {}): Promise<EmbeddedCa> {
+    return new EmbeddedCa(options);
+  }
+
+  #makeIssuers(): [Issuer, Issuer | undefined] {
+    const { commonName, caValidityDays, keyType, withIntermediate } = this.#options;
+    const suffix = this.#generation === 0 ? '' : ` (${this.#generation})`;
+    const root = createIssuer(
+      `${commonName}${suffix}`,
+      keyType,
+      validity(caValidityDays),
+      undefined,
+      withIntermediate ? 1 : undefined,
+    );
+    const intermediate = withIntermediate
+      ? createIssuer(`${commonName} Intermediate${suffix}`, keyType, validity(caValidityDays), root, 0)
+      : undefined;
+    return [root, intermediate];
+  }
+
+  /** The root CA certificate (PEM), published as `ca`. */
+  get caPem(): string {
+    return this.#root.certPem;
+  }
+
+  /** The intermediate (PEM), published as `chain`; undefined without `withIntermediate`. */
+  get chainPem(): string | undefined {
+    return this.#intermediate?.certPem;
+  }
+
+  /** How many times {@link EmbeddedCa.rotate} ran. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Issues one certificate and key for a request, outside any relation. Intermediate requests get a
+   * CA certificate (path length 0).
+   */
+  issue(request: CertRequest, options: { validityDays?: number } = {}): IssuedPair {
+    if (typeof request?.commonName !== 'string' || request.commonName === '') {
+      throw new TypeError('request.commonName must be a non-empty string');
+    }
+    const key = generateKeyPair(this.#options.keyType);
+    const usage = usageOf(request.type);
+    const cert = issueCertificate(
+      {
+        commonName: request.commonName,
+        sans: request.sans ?? [],
+        usage,
+        ...(usage === 'ca' ? { pathLength: 0 } : {}),
+        ...validity(options.validityDays ?? this.#options.validityDays),
+      },
+      key,
+      this.#intermediate ?? this.#root,
+    );
+    return { cert, key: key.keyPem };
+  }
+
+  /** Replaces the CA (and intermediate) with new keys; the next {@link EmbeddedCa.answer} re-issues everything. */
+  async rotate(): Promise<void> {
+    this.#generation += 1;
+    [this.#root, this.#intermediate] = this.#makeIssuers();
+  }
+
+  /**
+   * Answers our unit's committed requests in `relationId` from a provider unit's databag, and
+   * publishes `ca` (and `chain`). Requests already answered with the same SANs by this CA generation
+   * are left as they are.
+   * @throws {TestingError} `ERR_TESTING_UNKNOWN_RELATION` for an unknown relation.
+   */
+  async answer(model: FakeModel, relationId: string, options: AnswerOptions = {}): Promise<AnswerResult> {
+    const fault = options.fault;
+    if (fault !== undefined && !FAULT_MODES.includes(fault))
+      throw new TypeError(`unknown fault mode ${JSON.stringify(fault)}`);
+    const remoteApp = model.remoteApp(relationId);
+    const providerUnit = options.providerUnit ?? model.remoteUnits(relationId)[0] ?? `${remoteApp}/0`;
+    if (!model.remoteUnits(relationId).includes(providerUnit)) {
+      model.addRemoteUnit(relationId, providerUnit, {
+        'private-address': '10.0.1.1',
+        'ingress-address': '10.0.1.1',
+        'egress-subnets': '10.0.1.1/32',
+      });
+    }
+    const decoded = decodeRequirerData(model.localUnitData(relationId), model.unit, { relationId });
+    const current = model.remoteUnitData(relationId, providerUnit);
+    const answers: {
+      unitName: string;
+      request: CertRequest & { topLevel?: boolean };
+      cert: string;
+      key: string;
+    }[] = [];
+    const records: [string, { sans: string; generation: number; cert: string }][] = [];
+    for (const request of decoded.requests) {
+      const id = [relationId, providerUnit, decoded.unitName, request.type, request.commonName].join(
+        '\u0000',
+      );
+      const sans = JSON.stringify([...new Set(request.sans ?? [])].sort());
+      const last = this.#published.get(id);
+      const stillPublished =
+        last !== undefined && this.#publishedCert(current, decoded.unitName, request, options) === last.cert;
+      if (fault === undefined && stillPublished && last.sans === sans && last.generation === this.#generation)
+        continue;
+      const pair = this.issue(request);
+      records.push([id, { sans, generation: this.#generation, cert: pair.cert }]);
+      answers.push({
+        unitName: decoded.unitName,
+        request: {
+          type: request.type,
+          commonName: request.commonName,
+          sans: request.sans,
+          topLevel: request.topLevel,
+        },
+        ...pair,
+      });
+    }
+    const hugeBytes = options.hugeValueBytes ?? 1024 * 1024 + 1;
+    let ca = this.caPem;
+    let chain = this.chainPem;
+    if (fault === 'text-dump') {
+      ca = withTextDump(ca);
+      chain = chain === undefined ? undefined : withTextDump(chain);
+    }
+    if (fault === 'huge-value') ca = padHuge(ca, hugeBytes);
+    for (const answer of answers) {
+      if (fault === 'mismatched-key') answer.key = generateKeyPair(this.#options.keyType).keyPem;
+      if (fault === 'truncated-pem') answer.cert = truncatePem(answer.cert);
+      if (fault === 'text-dump') answer.cert = withTextDump(answer.cert);
+      if (fault === 'huge-value') answer.cert = padHuge(answer.cert, hugeBytes);
+      if (fault === 'key-as-cert') answer.cert = answer.key;
+    }
+    const globalClient = options.globalClient
+      ? this.issue({ type: 'client', commonName: 'client', sans: null })
+      : undefined;
+    const changes = encodeProviderData({
+      current,
+      ca,
+      ...(chain === undefined ? {} : { chain }),
+      ...(globalClient === undefined ? {} : { globalClient }),
+      answers,
+      intermediateShape: options.intermediateShape ?? 'per-cn',
+    });
+    const data = changes.data;
+    if (fault === 'garbage-json') {
+      const prefix = `${mangleUnitName(decoded.unitName)}.processed_`;
+      const keys = Object.keys(data).filter((k) => k.startsWith(prefix));
+      for (const key of keys.length > 0 ? keys : [`${prefix}requests`]) data[key] = '{"this is": not json';
+    }
+    model.setRemoteUnitData(relationId, providerUnit, data, { replace: true });
+    // Faulty answers are not remembered, so the next clean answer replaces them.
+    for (const [id, record] of records) {
+      if (fault === undefined) this.#published.set(id, record);
+      else this.#published.delete(id);
+    }
+    return { issued: answers.length, providerUnit, unitName: decoded.unitName, problems: decoded.problems };
+  }
+
+  // The certificate currently published for a request in a provider databag, if any.
+  #publishedCert(
+    data: Readonly<Record<string, string>>,
+    unitName: string,
+    request: CertRequest & { topLevel: boolean },
+    options: AnswerOptions,
+  ): string | undefined {
+    const prefix = mangleUnitName(unitName);
+    if (request.type === 'server' && request.topLevel) return data[`${prefix}.server.cert`];
+    const suffix = {
+      server: 'processed_requests',
+      client: 'processed_client_requests',
+      application: 'processed_application_requests',
+      intermediate: 'processed_intermediate_requests',
+    }[request.type];
+    const map = parseJsonView(data[`${prefix}.${suffix}`]);
+    if (typeof map !== 'object' || map === null) return undefined;
+    const entryName =
+      request.type === 'application' ||
+      (request.type === 'intermediate' && options.intermediateShape === 'app_data')
+        ? 'app_data'
+        : request.commonName;
+    const entry = (map as Record<string, unknown>)[entryName];
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const cert = (entry as Record<string, unknown>).cert;
+    return typeof cert === 'string' ? cert : undefined;
+  }
+}
