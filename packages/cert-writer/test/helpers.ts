@@ -2,7 +2,15 @@
 // and a probe for what this machine lets us do (tmpfs mounts, chattr).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -189,4 +197,53 @@ export function mountTmpfs(size: string): { dir: string; unmount: () => void } {
   const dir = tempDir('cert-writer-tmpfs-');
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir]);
   return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
+}
+
+/** The built package, for child processes (which cannot load TypeScript). CI builds before testing. */
+export function distEntry(): string {
+  const entry = new URL('../dist/index.js', import.meta.url).pathname;
+  if (!existsSync(entry)) {
+    throw new Error(
+      `${entry} is missing: run \`pnpm --filter @tls-client/cert-writer build\` before these tests`,
+    );
+  }
+  return entry;
+}
+
+/** Runs an ES module snippet in a child node, optionally as another user; returns its exit and output. */
+export function runNode(
+  code: string,
+  options: { uid?: number; gid?: number; timeoutMs?: number } = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: '/',
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 30_000,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Names in `dir` that look like our temp files. */
+export function tempFilesIn(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith('.tls-client-tmp'));
+}
+
+const mountableCache: { value?: boolean } = {};
+
+/** Skips the test unless running as root, saying why. */
+export function requireRoot(ctx: { skip: (note?: string) => never }): void {
+  if (process.getuid?.() !== 0)
+    ctx.skip('needs root: changes owners to other users and runs children as nobody');
+}
+
+/** Skips the test unless a tmpfs can be mounted, saying why. */
+export function requireMount(ctx: { skip: (note?: string) => never }): void {
+  mountableCache.value ??= canMount();
+  if (!mountableCache.value) {
+    ctx.skip(
+      'cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): read-only and disk-full cases not run',
+    );
+  }
 }
