@@ -12,7 +12,9 @@ import { median, report } from './lib.mjs';
 
 const run = promisify(execFile);
 const UNIT = 'web/0';
-const PEM = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64)}\n`.repeat(20).concat('-----END CERTIFICATE-----\n');
+const PEM = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64)}\n`
+  .repeat(20)
+  .concat('-----END CERTIFICATE-----\n');
 
 const charmDir = await mkdtemp(join(tmpdir(), 'hookenv-bench-'));
 const model = await FakeModel.create({ unit: UNIT, charmDir });
@@ -64,10 +66,13 @@ try {
   const { env, contextId } = model.hookEnv('certificates-relation-changed', { relationId: rel });
   const tools = new HookTools({ env });
   const nodeFloor = await median(() => run(process.execPath, ['-e', '0']), { runs: 21, warmup: 3 });
-  const rawFake = await median(() => run(join(model.binDir, 'relation-list'), ['--format=json', '-r', rel], { env }), {
-    runs: 21,
-    warmup: 3,
-  });
+  const rawFake = await median(
+    () => run(join(model.binDir, 'relation-list'), ['--format=json', '-r', rel], { env }),
+    {
+      runs: 21,
+      warmup: 3,
+    },
+  );
   const viaClientList = await median(() => tools.relationList(rel), { runs: 21, warmup: 3 });
   const viaClientGet = await median(() => tools.relationGet(rel, 'easyrsa/0'), { runs: 21, warmup: 3 });
   const viaClientSet = await median(() => tools.relationSet(rel, { common_name: 'web.internal' }), {

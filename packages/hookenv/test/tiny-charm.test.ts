@@ -23,20 +23,30 @@ describe('a charm using hookenv', () => {
     const rel = model.addRelation('certificates', 'easyrsa');
     model.addRemoteUnit(rel, 'easyrsa/0', { ca: CA });
 
-    const run = await model.runHook('certificates-relation-changed', { command: [process.execPath, 'charm.mjs'] });
+    const run = await model.runHook('certificates-relation-changed', {
+      command: [process.execPath, 'charm.mjs'],
+    });
 
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     expect(model.localUnitData(rel)).toEqual({ common_name: 'web.internal' });
     expect(model.status()).toEqual({ status: 'active', message: '' });
-    expect(run.calls.map((c) => c.tool)).toEqual(['relation-get', 'relation-get', 'relation-set', 'juju-log', 'status-set']);
+    expect(run.calls.map((c) => c.tool)).toEqual([
+      'relation-get',
+      'relation-get',
+      'relation-set',
+      'juju-log',
+      'status-set',
+    ]);
   });
 
   it('sends nothing on the next hook when nothing changed, and waits without a CA', async () => {
     const rel = model.addRelation('certificates', 'easyrsa');
     model.addRemoteUnit(rel, 'easyrsa/0');
     model.setLocalUnitData(rel, { common_name: 'web.internal' });
-    const run = await model.runHook('certificates-relation-changed', { command: [process.execPath, 'charm.mjs'] });
+    const run = await model.runHook('certificates-relation-changed', {
+      command: [process.execPath, 'charm.mjs'],
+    });
     expect(run.exitCode).toBe(0);
     expect(run.calls.filter((c) => c.tool === 'relation-set')).toEqual([]);
     expect(model.status()).toEqual({ status: 'waiting', message: 'waiting for the CA' });
