@@ -393,6 +393,15 @@ function isChanged(file: FileResult): boolean {
   return file.action === 'created' || file.action === 'updated';
 }
 
+function sameFiles(a: readonly RecordedFile[], b: readonly RecordedFile[]): boolean {
+  const key = (files: readonly RecordedFile[]) =>
+    files
+      .map((f) => `${f.kind}\0${f.path}\0${f.sha256}`)
+      .sort()
+      .join('\n');
+  return key(a) === key(b);
+}
+
 /** The certificate dict the original hashed for `<endpoint>.servers` and friends. */
 function certificateRecord(c: IssuedCertificate): Record<string, string> {
   return { cert: c.cert, cert_type: c.type, common_name: c.commonName, key: c.key };
@@ -409,6 +418,8 @@ class HookRun {
   readonly #ep: ReturnType<typeof endpointFlags>;
   readonly #view: RelationDataView;
   #state: LayerState;
+  /** The state as the last successful hook committed it. */
+  readonly #committed: LayerState;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -422,10 +433,9 @@ class HookRun {
     this.#ep = endpointFlags(options.endpoint);
     this.#view = new RelationDataView(tools, { localUnit: ctx.unitName });
     const previous = store.getValue<LayerState>(STATE_KEY);
-    this.#state =
-      previous?.version === 1
-        ? structuredClone(previous)
-        : emptyState(options.endpoint, ctx.appName, ctx.unitName);
+    this.#committed =
+      previous?.version === 1 ? previous : emptyState(options.endpoint, ctx.appName, ctx.unitName);
+    this.#state = structuredClone(this.#committed);
   }
 
   result(): RunResult {
@@ -728,10 +738,10 @@ class HookRun {
       } catch (error) {
         throw wrap('ERR_LAYER_WRITE_FAILED', `cannot write the CA certificate to ${path}`, error, path);
       }
-      if (isChanged(file)) {
-        this.#filesWritten.push(path);
+      if (isChanged(file)) this.#filesWritten.push(path);
+      const before = this.#committed.ca;
+      if (isChanged(file) || before.path !== path || before.sha256 !== caSha)
         store.set(TLS_CLIENT_FLAGS.caWritten);
-      }
     }
     // The original set ca.saved only with ca_certificate_path configured; its docs said always.
     store.set(TLS_CLIENT_FLAGS.caSaved);
@@ -824,13 +834,9 @@ class HookRun {
   ): Promise<boolean> {
     const { issued, validated, chain } = checked;
     const files: RecordedFile[] = [];
-    let changed = false;
     const record = (kind: RecordedFile['kind'], f: FileResult) => {
       files.push({ kind, path: f.path, sha256: f.sha256, mode: f.mode });
-      if (isChanged(f)) {
-        changed = true;
-        this.#filesWritten.push(f.path);
-      }
+      if (isChanged(f)) this.#filesWritten.push(f.path);
     };
     const owner = {
       ...(paths.owner === null ? {} : { owner: paths.owner }),
@@ -857,7 +863,6 @@ class HookRun {
         result.files.forEach((f, i) => {
           record(kinds[i] ?? 'cert', f);
         });
-        changed = result.changed;
       } else {
         // Only one of the two paths was requested: write just that one (W3), already validated.
         if (paths.key !== null) {
@@ -886,7 +891,12 @@ class HookRun {
     }
     for (const warning of validated.warnings)
       this.#warnings.push(`${type} certificate "${commonName}": ${warning}`);
-    this.#state.certificates[certId(type, commonName)] = {
+    // Changed relative to the last committed hook, not to the disk: files written by a hook that
+    // then failed still count as changed when the retry succeeds (W16).
+    const id = certId(type, commonName);
+    const previous = this.#committed.certificates[id];
+    const changed = previous === undefined || !sameFiles(previous.files, files);
+    this.#state.certificates[id] = {
       type,
       commonName,
       deprecatedPath: false,
@@ -940,10 +950,12 @@ class HookRun {
       if (certPath) {
         const f = await writeFileAtomic(certPath, validated.fullchainPem, { mode: 0o644 });
         files.push({ kind: 'cert', path: f.path, sha256: f.sha256, mode: f.mode });
-        if (isChanged(f)) {
-          this.#filesWritten.push(f.path);
+        if (isChanged(f)) this.#filesWritten.push(f.path);
+        const before = this.#committed.certificates[`${type}/(deprecated)`]?.files.find(
+          (r) => r.kind === 'cert',
+        );
+        if (isChanged(f) || before?.path !== f.path || before.sha256 !== f.sha256)
           this.store.set(flags.written);
-        }
         this.store.set(flags.saved);
       }
     } catch (error) {
