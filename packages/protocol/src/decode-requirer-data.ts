@@ -85,7 +85,7 @@ export function decodeRequirerData(
   const topCommonName = view.common_name;
 
   if (topCommonName) {
-    const sans = readSans(parseJsonView(view.sans), 'sans', problems, origin, topCommonName);
+    const sans = readSans(parseJsonView(view.sans), 'sans', problems, origin, topCommonName, view.sans);
     if (sans !== 'invalid') {
       const request: DecodedRequest = {
         type: 'server',

@@ -67,7 +67,8 @@ export function readJsonMap(
   const value = parseJsonView(raw);
   if (isPyFalsy(value)) return undefined;
   if (isPlainRecord(value)) return value;
-  if (typeof value === 'string') {
+  // parseJsonView returns the raw text itself only when it is not JSON.
+  if (value === raw) {
     problems.add(
       'ERR_PROTOCOL_INVALID_JSON',
       key,
@@ -85,13 +86,17 @@ export function readJsonMap(
   return undefined;
 }
 
-/** A SAN list: an array of strings (copied), or `null` for a Python-falsy value (null, absent, 0, …). */
+/**
+ * A SAN list: an array of strings (copied), or `null` for a Python-falsy value (null, absent, 0, …).
+ * `raw` is the stored text when `value` was read from it through the JSON view.
+ */
 export function readSans(
   value: unknown,
   key: string,
   problems: Problems,
   origin: Origin | undefined,
   commonName?: string,
+  raw?: string,
 ): string[] | null | 'invalid' {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -110,10 +115,11 @@ export function readSans(
   }
   // Python reads SANs as `sans or []`, so null, absent, 0, false and "" all mean "none".
   if (isPyFalsy(value)) return null;
+  const notJson = raw !== undefined && value === raw;
   problems.add(
-    typeof value === 'string' ? 'ERR_PROTOCOL_INVALID_JSON' : 'ERR_PROTOCOL_INVALID_SHAPE',
+    notJson ? 'ERR_PROTOCOL_INVALID_JSON' : 'ERR_PROTOCOL_INVALID_SHAPE',
     key,
-    `must hold a JSON list of SAN strings (got ${describeValue(value)}${typeof value === 'string' ? ' that is not JSON' : ''})`,
+    `must hold a JSON list of SAN strings (got ${describeValue(value)}${notJson ? ' that is not JSON' : ''})`,
     origin,
     commonName,
   );
