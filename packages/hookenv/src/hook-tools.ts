@@ -71,8 +71,10 @@ export class HookTools {
 
   constructor(options: HookToolsOptions = {}) {
     const timeoutMs = options.timeoutMs ?? 60_000;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-      throw new TypeError('timeoutMs must be a positive number');
+    // setTimeout fires at once for delays over 2^31-1 ms.
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2_147_483_647) {
+      throw new TypeError('timeoutMs must be a positive number of milliseconds, at most 2147483647');
+    }
     const maxOutputBytes = options.maxOutputBytes ?? 32 * 1024 * 1024;
     if (!Number.isInteger(maxOutputBytes) || maxOutputBytes <= 0) {
       throw new TypeError('maxOutputBytes must be a positive integer');
@@ -424,8 +426,12 @@ function checkName(what: string, value: string): void {
     throw new TypeError(`${what} must not start with "-" (got ${JSON.stringify(truncate(value))})`);
 }
 
-function checkRelationId(relationId: string): void {
-  if (typeof relationId !== 'string' || !/^(?:[^:\s-][^:\s]*:)?[0-9]+$/.test(relationId)) {
+/** `endpoint:N` or `N`, as `-r` accepts; never starting with "-". */
+const RELATION_ID_PATTERN = /^(?:[^:\s-][^:\s]*:)?[0-9]+$/;
+
+/** @internal Throws TypeError unless `relationId` is `endpoint:N` or `N`. */
+export function checkRelationId(relationId: string): void {
+  if (typeof relationId !== 'string' || !RELATION_ID_PATTERN.test(relationId)) {
     throw new TypeError(`relationId must look like "endpoint:5" or "5" (got ${JSON.stringify(relationId)})`);
   }
 }

@@ -1,4 +1,4 @@
-import type { HookTools } from './hook-tools.js';
+import { checkRelationId, type HookTools } from './hook-tools.js';
 
 /** Options for {@link RelationDataView}. */
 export interface RelationDataViewOptions {
@@ -60,8 +60,7 @@ export class RelationDataView {
    * {@link flush}. A later `set` of the same key wins.
    */
   async set(relationId: string, data: Readonly<Record<string, string | null>>): Promise<void> {
-    if (typeof relationId !== 'string' || relationId === '')
-      throw new TypeError('relationId must be a non-empty string');
+    checkRelationId(relationId);
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw new TypeError('RelationDataView.set: data must be an object of strings');
     }

@@ -76,18 +76,29 @@ export function runTool(
     const stderrText = (): string =>
       redactStderr(Buffer.concat(stderrChunks).toString('utf8'), secrets, stderrBytes);
 
-    let exited = false;
-    let exitSignal: NodeJS.Signals | null = null;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     const timeoutError = (): HookToolError =>
-      new HookToolError(
-        'ERR_HOOKENV_TIMEOUT',
-        `hook tool ${tool} did not finish within ${options.timeoutMs} ms and was killed`,
-        { tool, args: displayArgs, signal: exitSignal ?? 'SIGKILL', stderr: stderrText() },
-      );
+      exit === undefined || exit.signal === 'SIGKILL'
+        ? new HookToolError(
+            'ERR_HOOKENV_TIMEOUT',
+            `hook tool ${tool} did not finish within ${options.timeoutMs} ms and was killed`,
+            { tool, args: displayArgs, signal: 'SIGKILL', stderr: stderrText() },
+          )
+        : new HookToolError(
+            'ERR_HOOKENV_TIMEOUT',
+            `hook tool ${tool} exited, but its output was still open after ${options.timeoutMs} ms (a child process holds it)`,
+            {
+              tool,
+              args: displayArgs,
+              ...(exit.code === null ? {} : { exitCode: exit.code }),
+              ...(exit.signal === null ? {} : { signal: exit.signal }),
+              stderr: stderrText(),
+            },
+          );
     const timer = setTimeout(() => {
       timedOut = true;
       // The tool itself may be gone while a child of it still holds stdout open: stop waiting.
-      if (exited) fail(timeoutError());
+      if (exit !== undefined) fail(timeoutError());
       else child.kill('SIGKILL');
     }, options.timeoutMs);
 
@@ -127,9 +138,8 @@ export function runTool(
       stderrBytes += chunk.length;
     });
 
-    child.on('exit', (_code, signal) => {
-      exited = true;
-      exitSignal = signal;
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
       // Settled here, not on 'close': a grandchild may hold the pipes open after the kill.
       if (timedOut) fail(timeoutError());
     });

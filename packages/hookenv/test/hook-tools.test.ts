@@ -413,7 +413,9 @@ describe('HookTools errors', () => {
     sandbox = new ToolSandbox().installScript('leaky-tool.sh', 'relation-ids');
     const tools = new HookTools({ env: sandbox.env, timeoutMs: 300 });
     const error = await rejection(tools.relationIds('certificates'));
-    expect(error.code).toBe('ERR_HOOKENV_TIMEOUT');
+    expect(error).toMatchObject({ code: 'ERR_HOOKENV_TIMEOUT', exitCode: 0 });
+    expect(error.signal).toBeUndefined();
+    expect(error.message).toContain('a child process holds it');
   });
 
   it('reports a tool killed by a signal with the signal', async () => {
@@ -427,6 +429,7 @@ describe('HookTools errors', () => {
 
   it('rejects bad options with TypeError', () => {
     expect(() => new HookTools({ timeoutMs: 0 })).toThrow(TypeError);
+    expect(() => new HookTools({ timeoutMs: 2 ** 31 })).toThrow(TypeError);
     expect(() => new HookTools({ maxOutputBytes: 1.5 })).toThrow(TypeError);
   });
 });

@@ -117,6 +117,11 @@ describe('RelationDataView', () => {
     expect(make).toThrow(TypeError);
   });
 
+  it('rejects a write to a malformed relation id with TypeError', async () => {
+    const { view } = setup({});
+    await expect(view.set('certificates', { a: 'b' })).rejects.toBeInstanceOf(TypeError);
+  });
+
   it.each([
     ['a number value', { a: 1 }],
     ['an empty key', { '': 'x' }],
