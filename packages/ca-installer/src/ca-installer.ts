@@ -256,7 +256,7 @@ export class CaInstaller {
    *   `_UPDATE_NOT_FOUND`, `_UPDATE_TIMEOUT` (files written, update owed); `_RECORD_CORRUPT`; `_IO`.
    * @example await new CaInstaller().install('my-app', relationCa)
    */
-  install(name: string, pem: string): Promise<InstallResult> {
+  async install(name: string, pem: string): Promise<InstallResult> {
     checkName(name);
     if (typeof pem !== 'string') throw new TypeError('pem must be a string');
     const stem = anchorStem(name);
@@ -341,7 +341,7 @@ export class CaInstaller {
    * @throws {CaInstallerError} `ERR_CA_INSTALLER_INVALID_NAME`, `_UNKNOWN_DISTRO`, `_UPDATE_*`,
    *   `_RECORD_CORRUPT`, `_IO`.
    */
-  uninstall(name: string): Promise<UninstallResult> {
+  async uninstall(name: string): Promise<UninstallResult> {
     checkName(name);
     const stem = anchorStem(name);
     return this.#serial(async () => {
@@ -359,7 +359,7 @@ export class CaInstaller {
    *
    * @throws {CaInstallerError} as {@link CaInstaller.uninstall}.
    */
-  prune(keep: readonly string[]): Promise<string[]> {
+  async prune(keep: readonly string[]): Promise<string[]> {
     if (!Array.isArray(keep) || !keep.every((k) => typeof k === 'string')) {
       throw new TypeError('keep must be an array of strings');
     }
@@ -401,7 +401,7 @@ export class CaInstaller {
    *
    * @throws {CaInstallerError} `ERR_CA_INSTALLER_INVALID_NAME`, `_RECORD_CORRUPT`, `_IO`.
    */
-  isTrusted(name: string): Promise<boolean> {
+  async isTrusted(name: string): Promise<boolean> {
     checkName(name);
     anchorStem(name);
     return this.#serial(async () => {
