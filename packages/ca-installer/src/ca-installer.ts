@@ -1,5 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@tls-client/cert-writer';
 import { extractPemBlocks } from '@tls-client/protocol';
@@ -97,9 +97,10 @@ async function readIfPresent(path: string): Promise<Buffer | undefined> {
   }
 }
 
+/** True when a directory entry exists at `path` (a dangling symlink counts: it is still ours to remove). */
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await lstat(path);
     return true;
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return false;
@@ -283,7 +284,9 @@ export class CaInstaller {
 
       // Certificates in files about to be replaced or removed, whether we recorded them or not.
       const outgoing = new Set(previous?.fingerprints ?? []);
-      for (const path of stale) for (const f of fingerprintsOf(await readIfPresent(path))) outgoing.add(f);
+      for (const path of stale) {
+        for (const f of fingerprintsOf(await readIfPresent(path).catch(() => undefined))) outgoing.add(f);
+      }
       let replaced = stale.length > 0;
       let differs = stale.length > 0;
       for (const file of desired) {
@@ -466,10 +469,9 @@ export class CaInstaller {
       const entry = record.entries.get(name);
       const paths = new Set([...(entry?.files.map((f) => f.path) ?? []), ...(await this.#leftovers(stem))]);
       for (const path of paths) {
-        const bytes = await readIfPresent(path);
-        if (bytes === undefined) continue;
+        if (!(await exists(path))) continue;
         targets.push(path);
-        for (const f of fingerprintsOf(bytes)) outgoing.add(f);
+        for (const f of fingerprintsOf(await readIfPresent(path).catch(() => undefined))) outgoing.add(f);
       }
       if (entry !== undefined) {
         for (const f of entry.fingerprints) outgoing.add(f);
