@@ -154,13 +154,12 @@ describe('decodeRequirerData', () => {
       'sans',
       'top',
     ],
-  ])('skips and reports a request when %s', (_name, data, code, key, commonName) => {
+  ])('skips and reports a request when %s', (_name, bad, code, key, commonName) => {
+    const data: Record<string, string> = bad;
     const result = decodeRequirerData(
       { ...data, client_cert_requests: data.client_cert_requests ?? '{"good": {"sans": null}}' },
       'u/0',
-      {
-        relationId: 'certificates:7',
-      },
+      { relationId: 'certificates:7' },
     );
     expect(result.problems).toHaveLength(1);
     const [problem] = result.problems;
