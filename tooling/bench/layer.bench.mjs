@@ -11,15 +11,19 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { prepareDebianRoot } from '../../packages/ca-installer/dist/index.js';
 import { EmbeddedCa, FakeModel } from '../../packages/testing/dist/index.js';
-import { median, report } from './lib.mjs';
+import { report } from './lib.mjs';
 
 const LAYER = resolve(import.meta.dirname, '../../packages/layer/dist/index.js');
 const LAYER_URL = pathToFileURL(LAYER).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 
 function spawnNode(args, options = {}) {
+  return spawnCommand(process.execPath, args, options);
+}
+
+function spawnCommand(command, args, options = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => {
@@ -30,7 +34,8 @@ function spawnNode(args, options = {}) {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(0, 500)}`));
+      if (code !== 0)
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(0, 500)}`));
       else resolvePromise(stdout);
     });
   });
@@ -47,6 +52,24 @@ async function medianPrepared(prepare, measure, { runs = RUNS, warmup = 1 } = {}
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
+}
+
+/** Medians of several cases measured round-robin (one run of each per round). */
+async function interleavedMedians(cases, { runs = RUNS, warmup = 2 } = {}) {
+  const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      const start = performance.now();
+      await fn();
+      if (i >= warmup) times[name].push(performance.now() - start);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(times).map(([name, list]) => [
+      name,
+      list.sort((a, b) => a - b)[Math.floor(list.length / 2)],
+    ]),
+  );
 }
 
 // A variant of the demo charm that requests two server certificates and one client certificate.
@@ -141,16 +164,28 @@ function countCalls(run) {
 const dir = mkdtempSync(join(tmpdir(), 'tls-client-layer-bench-'));
 try {
   const bench = await setUp(dir);
-  const nodeBaseline = await median(() => spawnNode(['-e', '0']), { runs: RUNS, warmup: 2 });
-
-  // 1. Hook wall time: nothing changed, certificates changing (same CA), CA rotation.
+  // 1. Hook wall time: nothing changed (interleaved with `node -e 0` and one fake hook-tool call,
+  // a node process of its own, to read the hook times against), certificates re-issued by the same
+  // CA, and a CA rotation.
+  const { env: toolEnv, contextId } = bench.model.hookEnv('certificates-relation-changed', {
+    relationId: bench.relationId,
+    remoteUnit: 'easyrsa/0',
+  });
   let lastCurrent;
-  const current = await medianPrepared(
-    () => {},
-    async () => {
+  const round = await interleavedMedians({
+    node: () => spawnNode(['-e', '0']),
+    tool: () =>
+      spawnCommand(join(bench.model.binDir, 'relation-ids'), ['--format=json', 'certificates'], {
+        env: toolEnv,
+      }),
+    current: async () => {
       lastCurrent = await bench.changed();
     },
-  );
+  });
+  bench.model.endHook(contextId, { success: false });
+  const nodeBaseline = round.node;
+  const toolCall = round.tool;
+  const current = round.current;
   let lastReissued;
   const reissued = await medianPrepared(
     () => bench.ca.answer(bench.model, bench.relationId, { providerUnit: 'easyrsa/0' }),
@@ -180,6 +215,7 @@ try {
   };
   report('certificates-relation-changed, CA + 2 server + 1 client cert (a charm process per hook)', [
     { case: 'node -e 0', ms: nodeBaseline },
+    { case: 'one fake hook-tool call', ms: toolCall, baselineMs: nodeBaseline },
     { case: 'files already current', ms: current, baselineMs: nodeBaseline, extra: calls(lastCurrent) },
     {
       case: 'certs re-issued (files change)',
@@ -195,29 +231,24 @@ try {
     },
   ]);
 
-  // 2. Import cost of the layer in a fresh process.
-  const importLayer = await median(
-    () => spawnNode(['--input-type=module', '-e', `await import(${JSON.stringify(LAYER_URL)})`]),
-    {
-      runs: RUNS,
-      warmup: 2,
-    },
-  );
-  const emptyModule = await median(
-    () => spawnNode(['--input-type=module', '-e', 'await Promise.resolve()']),
-    {
-      runs: RUNS,
-      warmup: 2,
-    },
-  );
+  // 2. Import cost of the layer in a fresh process, interleaved with its baselines so that load
+  // from other processes hits all three alike.
+  const imports = await interleavedMedians({
+    node: () => spawnNode(['-e', '0']),
+    empty: () => spawnNode(['--input-type=module', '-e', 'await Promise.resolve()']),
+    layer: () => spawnNode(['--input-type=module', '-e', `await import(${JSON.stringify(LAYER_URL)})`]),
+  });
+  const nodeBaseline2 = imports.node;
+  const emptyModule = imports.empty;
+  const importLayer = imports.layer;
   report('import("@tls-client/layer") in a fresh node process', [
-    { case: 'node -e 0', ms: nodeBaseline },
-    { case: 'empty ES module', ms: emptyModule, baselineMs: nodeBaseline },
+    { case: 'node -e 0', ms: nodeBaseline2 },
+    { case: 'empty ES module', ms: emptyModule, baselineMs: nodeBaseline2 },
     {
       case: 'import the layer',
       ms: importLayer,
-      baselineMs: nodeBaseline,
-      extra: { 'over node -e 0 ms': (importLayer - nodeBaseline).toFixed(1) },
+      baselineMs: nodeBaseline2,
+      extra: { 'over node -e 0 ms': (importLayer - nodeBaseline2).toFixed(1) },
     },
   ]);
 
@@ -244,7 +275,18 @@ try {
       .map(([p, n]) => `${p} ${n}`)
       .join(', ')}`,
   );
-  console.log(`  third-party: ${files.filter((m) => /node_modules/.test(m)).length}`);
+  const thirdParty = {};
+  for (const m of files) {
+    const name = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(m)?.[1];
+    if (name) thirdParty[name] = (thirdParty[name] ?? 0) + 1;
+  }
+  console.log(
+    `  third-party by package: ${
+      Object.entries(thirdParty)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(', ') || 'none'
+    }`,
+  );
   console.log(
     `  node-forge loaded: ${forge.length === 0 ? 'no (as required)' : `YES: ${forge.length} files`}`,
   );

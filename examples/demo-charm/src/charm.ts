@@ -11,10 +11,11 @@ const ENDPOINT = 'certificates';
 
 async function addresses(tools: CharmTools): Promise<{ publicAddress: string; privateAddress: string }> {
   try {
-    return {
-      publicAddress: await tools.unitGet('public-address'),
-      privateAddress: await tools.unitGet('private-address'),
-    };
+    const [publicAddress, privateAddress] = await Promise.all([
+      tools.unitGet('public-address'),
+      tools.unitGet('private-address'),
+    ]);
+    return { publicAddress, privateAddress };
   } catch {
     // unit-get is legacy and absent on some substrates; network-get answers for the endpoint.
     const info = (await tools.networkGet(ENDPOINT)) as {
@@ -29,16 +30,6 @@ async function addresses(tools: CharmTools): Promise<{ publicAddress: string; pr
   }
 }
 
-function requestCertificates(
-  client: TlsClient,
-  paths: DemoPaths,
-  names: { cn: string; sans: string[] },
-  app: string,
-) {
-  client.requestServerCert(names.cn, names.sans, { certPath: paths.serverCert, keyPath: paths.serverKey });
-  client.requestClientCert(app, undefined, { certPath: paths.clientCert, keyPath: paths.clientKey });
-}
-
 async function main(): Promise<void> {
   const env = process.env;
   const charmDir = env.JUJU_CHARM_DIR ?? env.CHARM_DIR ?? process.cwd();
@@ -46,10 +37,12 @@ async function main(): Promise<void> {
   const app = unit.split('/')[0] ?? unit;
   const tools = createCharmTools();
 
+  // Hook tools are separate processes: ask for config and addresses at the same time.
+  const [config, unitAddresses] = await Promise.all([tools.configGet(), addresses(tools)]);
   let paths: DemoPaths | undefined;
   let configError: string | undefined;
   try {
-    paths = resolvePaths(await tools.configGet(), charmDir);
+    paths = resolvePaths(config, charmDir);
   } catch (error) {
     if (!(error instanceof DemoConfigError)) throw error;
     configError = error.message;
@@ -57,9 +50,10 @@ async function main(): Promise<void> {
 
   const client = new TlsClient({ endpoint: ENDPOINT, ...(paths ? { caCertificatePath: paths.caCert } : {}) });
   if (paths) {
-    const { publicAddress, privateAddress } = await addresses(tools);
+    const { publicAddress, privateAddress } = unitAddresses;
     const sans = [...new Set([publicAddress, privateAddress, hostname()])];
-    requestCertificates(client, paths, { cn: publicAddress, sans }, app);
+    client.requestServerCert(publicAddress, sans, { certPath: paths.serverCert, keyPath: paths.serverKey });
+    client.requestClientCert(app, undefined, { certPath: paths.clientCert, keyPath: paths.clientKey });
   }
 
   // The layer leaves *.changed flags set until the charm has acted on them. A real charm would

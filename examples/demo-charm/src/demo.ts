@@ -19,6 +19,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { prepareDebianRoot } from '@tls-client/ca-installer';
+import { readStatus } from '@tls-client/layer';
 import { EmbeddedCa, FakeModel, type HookRun } from '@tls-client/testing';
 import { bundleContains, certificateFacts, fileFacts, formatMode } from './inspect.js';
 import { textTable } from './text-table.js';
@@ -53,6 +54,7 @@ class Demo {
   readonly hooks: HookRecord[] = [];
   private step = 0;
   private logsSeen = 0;
+  private lastFlags: string[] = [];
 
   constructor(
     readonly dir: string,
@@ -110,7 +112,8 @@ class Demo {
     const status = this.model.status();
     this.print(`    status  ${status.status}: ${status.message}`);
     const flags = await this.flags();
-    this.print(`    flags   ${flags.length === 0 ? '(none)' : flags.join('\n            ')}`);
+    this.print(flagLines(flags, this.lastFlags));
+    this.lastFlags = flags;
     const logs = this.model.logs();
     const fresh = logs
       .slice(this.logsSeen)
@@ -122,18 +125,13 @@ class Demo {
     return run;
   }
 
-  /** Flags set after the last hook, read through `tls-client status --json`. */
+  /** Flags committed by the last hook, from the layer's state (what `tls-client status` shows). */
   async flags(): Promise<string[]> {
-    const status = await this.cli(['status', '--json']);
-    if (status.exitCode !== 0 && status.exitCode !== 1 && status.exitCode !== 2)
-      return ['(tls-client status failed)'];
     try {
-      const parsed = JSON.parse(status.stdout) as { flags?: unknown };
-      return Array.isArray(parsed.flags)
-        ? parsed.flags.filter((f): f is string => typeof f === 'string').sort()
-        : [];
-    } catch {
-      return ['(tls-client status --json printed no JSON)'];
+      return (await readStatus({ charmDir: this.charmDir, env: {} })).flags;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      return [`(no flag state: ${typeof code === 'string' ? code : (error as Error).message})`];
     }
   }
 
@@ -151,6 +149,26 @@ class Demo {
     const rel = relative(this.dir, p);
     return rel.startsWith('..') ? p : rel;
   }
+}
+
+/** Flags packed into lines, `+` marking those new since the last hook; cleared ones listed with `-`. */
+function flagLines(flags: readonly string[], previous: readonly string[]): string {
+  const cells = [
+    ...flags.map((f) => (previous.includes(f) ? ` ${f}` : `+${f}`)),
+    ...previous.filter((f) => !flags.includes(f)).map((f) => `-${f}`),
+  ];
+  if (cells.length === 0) return '    flags   (none)';
+  const lines: string[] = [];
+  let line = '';
+  for (const cell of cells) {
+    if (line !== '' && line.length + cell.length + 2 > 96) {
+      lines.push(line);
+      line = '';
+    }
+    line = line === '' ? cell : `${line}  ${cell}`;
+  }
+  lines.push(line);
+  return lines.map((l, i) => `${i === 0 ? `    flags   ` : '            '}${l}`).join('\n');
 }
 
 function clip(text: string, max: number): string {
@@ -221,19 +239,24 @@ async function runDemo(demo: Demo, ca: EmbeddedCa): Promise<void> {
 
   const relationId = model.addRelation('certificates', PROVIDER);
   model.addRemoteUnit(relationId, PROVIDER_UNIT);
-  await demo.hook('certificates-relation-joined', 'the CA joined', { relationId, remoteUnit: PROVIDER_UNIT });
-
-  await demo.hook('certificates-relation-changed', 'the charm publishes its requests', {
+  await demo.hook('certificates-relation-joined', 'the CA joined: the charm publishes its requests', {
     relationId,
     remoteUnit: PROVIDER_UNIT,
   });
   const published = model.localUnitData(relationId);
-  demo.print(`    published (our unit databag): ${Object.keys(published).sort().join(', ') || '(nothing)'}`);
-  for (const [key, value] of Object.entries(published).sort()) {
-    // Requests hold names and addresses only; no secret goes this way.
+  demo.print('    published in our unit databag (names and addresses only, nothing secret):');
+  for (const [key, value] of Object.entries(published).sort())
     demo.print(`      ${key} = ${clip(value, 100)}`);
-  }
   demo.check(Object.keys(published).length > 0, 'requests are published on the relation');
+
+  const waiting = await demo.hook('certificates-relation-changed', 'the CA has not answered yet', {
+    relationId,
+    remoteUnit: PROVIDER_UNIT,
+  });
+  demo.check(
+    waiting.calls.every((c) => c.tool !== 'relation-set'),
+    'requests unchanged, so no relation-set',
+  );
   demo.check(model.status().status === 'waiting', 'status is waiting for the CA');
 
   const first = await ca.answer(model, relationId, { providerUnit: PROVIDER_UNIT });
@@ -351,13 +374,19 @@ async function printSummary(demo: Demo): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      clean: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let values: { clean: boolean; quiet: boolean; help: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        clean: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`demo: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
   if (values.help) {
     console.log(USAGE);
     return 0;
