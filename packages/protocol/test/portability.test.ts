@@ -2,7 +2,7 @@
 // (zod included), and no Node globals at run time. Both checks use the built `dist/`, which is what
 // users load; it is built here first when missing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -153,5 +153,15 @@ describe('portability', () => {
       schemas: [true, true],
       py: '{"a": "\\ud83d\\ude00", "b": [1.5e-07, NaN]}',
     });
+  });
+
+  it('leaks no `any` in the built declarations', () => {
+    const dist = pathToFileURL(join(packageDir, 'dist/'));
+    const declarations = readdirSync(dist).filter((f) => f.endsWith('.d.ts'));
+    expect(declarations).toContain('index.d.ts');
+    for (const file of declarations) {
+      const text = readFileSync(new URL(file, dist), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+      expect(text.match(/\bany\b/)?.[0], file).toBeUndefined();
+    }
   });
 });
