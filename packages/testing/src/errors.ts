@@ -5,8 +5,7 @@ export type TestingErrorCode =
   | 'ERR_TESTING_UNKNOWN_RELATION'
   | 'ERR_TESTING_UNKNOWN_UNIT'
   | 'ERR_TESTING_NOT_BUILT'
-  | 'ERR_TESTING_HOOK_SPAWN'
-  | 'ERR_TESTING_BAD_REQUEST';
+  | 'ERR_TESTING_HOOK_SPAWN';
 
 /**
  * Thrown by the fake model and the embedded CA for bad state on disk, unknown relations or units,

@@ -1,8 +1,21 @@
 // The fake hook tools. Each tool is a pure function of (argv, env, stdin, state) that mutates the
 // state and returns what the process prints and its exit code; fake-tool.ts wraps it in a process.
 // Argument handling, output shapes, exit codes and error texts follow hook-tools.md.
-import { isMap, isScalar, parseDocument, stringify as yamlStringify } from 'yaml';
+import { createRequire } from 'node:module';
 import type { DatabagRecord, FakeState, HookContextState, NetworkInfo, RelationState } from './state.js';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+// Loaded on first use: most tool calls never need YAML, and every call is a fresh process.
+function yaml(): YamlModule {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yamlModule;
+}
+
+function yamlStringify(value: unknown): string {
+  return yaml().stringify(value);
+}
 
 /** The names of every fake hook tool. */
 export const HOOK_TOOL_NAMES = [
@@ -329,6 +342,7 @@ function parseKeyValues(args: readonly string[]): DatabagRecord {
 
 // relation-set --file: a YAML (or JSON) mapping of strings; null decodes to "" (delete).
 function parseSettingsFile(text: string): DatabagRecord {
+  const { isMap, isScalar, parseDocument } = yaml();
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw runtime(`cannot parse settings file: ${doc.errors[0]!.code}`);
   const root = doc.contents;
