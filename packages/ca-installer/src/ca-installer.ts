@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@tls-client/cert-writer';
 import { extractPemBlocks } from '@tls-client/protocol';
 import { anchorStem, isFileOf, splitFileNames } from './anchor-name.js';
@@ -275,10 +275,7 @@ export class CaInstaller {
       const record = await readRecord(this.recordPath);
       const previous = record.entries.get(name);
       const wanted = new Set(desired.map((d) => d.path));
-      const candidates = new Set([
-        ...(previous?.files.map((f) => f.path) ?? []),
-        ...(await this.#leftovers(stem)),
-      ]);
+      const candidates = new Set([...this.#recordedFiles(previous, stem), ...(await this.#leftovers(stem))]);
       const stale: string[] = [];
       for (const path of candidates) if (!wanted.has(path) && (await exists(path))) stale.push(path);
 
@@ -449,6 +446,19 @@ export class CaInstaller {
   }
 
   /** Files in the current anchor directory named as ours for `stem` (e.g. left by a crash or the original layer). */
+  /**
+   * The recorded files of an entry that we would have written: in one family's anchor directory
+   * under our root, and named as ours for `stem`. Anything else in a (hand-edited) record is never
+   * deleted.
+   */
+  #recordedFiles(entry: RecordEntry | undefined, stem: string): string[] {
+    if (entry === undefined) return [];
+    const dirs = new Set(DISTRO_FAMILIES.map((family) => this.#mapped(distroLayout(family).anchorDir)));
+    return entry.files
+      .map((file) => file.path)
+      .filter((path) => dirs.has(dirname(path)) && isFileOf(stem, basename(path)));
+  }
+
   async #leftovers(stem: string): Promise<string[]> {
     const dir = this.#mapped(distroLayout(this.distro()).anchorDir);
     let names: string[];
@@ -467,7 +477,7 @@ export class CaInstaller {
     let forgotten = false;
     for (const [name, stem] of names) {
       const entry = record.entries.get(name);
-      const paths = new Set([...(entry?.files.map((f) => f.path) ?? []), ...(await this.#leftovers(stem))]);
+      const paths = new Set([...this.#recordedFiles(entry, stem), ...(await this.#leftovers(stem))]);
       for (const path of paths) {
         if (!(await exists(path))) continue;
         targets.push(path);

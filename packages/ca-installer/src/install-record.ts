@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@tls-client/cert-writer';
+import { anchorStem } from './anchor-name.js';
 import type { DistroFamily } from './distro.js';
 import { isDistroFamily } from './distro.js';
 import { CaInstallerError, ioError } from './errors.js';
@@ -48,6 +49,15 @@ export function emptyRecord(): InstallRecord {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+function isValidName(name: string): boolean {
+  try {
+    anchorStem(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -89,7 +99,9 @@ export function parseRecord(text: string, path: string): InstallRecord {
   const entries = new Map<string, RecordEntry>();
   for (const [name, value] of Object.entries(data.entries)) {
     const entry = checkEntry(value);
-    if (entry === undefined) return corrupt(`has an invalid entry (${JSON.stringify(name.slice(0, 40))})`);
+    if (entry === undefined || !isValidName(name)) {
+      return corrupt(`has an invalid entry (${JSON.stringify(name.slice(0, 40))})`);
+    }
     entries.set(name, entry);
   }
   const withdrawn = data.withdrawn ?? [];

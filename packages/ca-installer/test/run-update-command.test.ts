@@ -65,6 +65,25 @@ describe('update command failures', () => {
     expect(await t.installer.isUpdateOwed()).toBe(true);
   });
 
+  it('retries a failed uninstall update on the next call', async () => {
+    const t = await setup(
+      'if [ -e "$STUB_DIR/fail" ]; then rm "$STUB_DIR/fail"; echo "E: locked" >&2; exit 1; fi',
+    );
+    await t.installer.install('app', t.ca.pem);
+    await writeFile(join(t.bin, 'fail'), '');
+    await expect(t.installer.uninstall('app')).rejects.toMatchObject({
+      code: 'ERR_CA_INSTALLER_UPDATE_FAILED',
+      exitCode: 1,
+      stderr: 'E: locked\n',
+    });
+    expect(await t.installer.list()).toEqual([]);
+    expect(await t.installer.isUpdateOwed()).toBe(true);
+    // Nothing left to remove, but the update is owed: the next call runs it.
+    expect(await t.installer.uninstall('app')).toEqual({ name: 'app', removed: [], updateRan: true });
+    expect(await t.installer.applyPendingUpdate()).toBe(false);
+    expect((await t.stub.calls()).length).toBe(3);
+  });
+
   it('reports a command killed by a signal', async () => {
     const t = await setup('kill -TERM $$');
     await expect(t.installer.install('app', t.ca.pem)).rejects.toMatchObject({
@@ -122,6 +141,29 @@ describe('the record file', () => {
     await writeFile(t.installer.recordPath, '{"version": 1, "owed": "maybe", "entries": {}}');
     await expect(t.installer.list()).rejects.toMatchObject({ code: 'ERR_CA_INSTALLER_RECORD_CORRUPT' });
     expect(await t.stub.calls()).toEqual([]);
+  });
+
+  it('never deletes a file a hand-edited record points outside the anchor directory', async () => {
+    const t = await setup('exit 0');
+    await t.installer.install('app', t.ca.pem);
+    const victim = join(t.dir, 'victim.txt');
+    await writeFile(victim, 'keep me');
+    const record = JSON.parse(await readFile(t.installer.recordPath, 'utf8'));
+    record.entries.app.files.push({ path: victim, sha256: '0'.repeat(64) });
+    await writeFile(t.installer.recordPath, JSON.stringify(record));
+    const result = await t.installer.uninstall('app');
+    expect(result.removed).toEqual([join(t.root, 'etc/pki/trust/anchors/app.crt')]);
+    expect(await readFile(victim, 'utf8')).toBe('keep me');
+  });
+
+  it('rejects a record holding a name that could never be installed', async () => {
+    const t = await setup('exit 0');
+    await mkdir(join(t.root, 'var/lib/tls-client'), { recursive: true });
+    await writeFile(
+      t.installer.recordPath,
+      JSON.stringify({ version: 1, owed: 'none', entries: { '../x': {} } }),
+    );
+    await expect(t.installer.list()).rejects.toMatchObject({ code: 'ERR_CA_INSTALLER_RECORD_CORRUPT' });
   });
 
   it('can be kept elsewhere with recordPath', async () => {
