@@ -810,7 +810,8 @@ class HookRun {
         anyRegistered = true;
         const issued = maps[type].get(commonName);
         if (issued === undefined) {
-          allReady = false;
+          // Skipped or not answered: files an earlier hook wrote still count as saved.
+          if (this.#committed.certificates[certId(type, commonName)] === undefined) allReady = false;
           continue;
         }
         const changed = await this.#writeOne(type, commonName, paths, issued);

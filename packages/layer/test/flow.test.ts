@@ -194,7 +194,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       const spec = standardSpec(h.out);
       await h.setSpec(spec);
       const files = standardFiles(h.out);
-      const rel = await connectAndIssue(h, ca);
+      await connectAndIssue(h, ca);
       await clearChangedFlags(h, spec);
 
       const next = structuredClone(spec);
