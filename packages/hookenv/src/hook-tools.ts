@@ -144,8 +144,9 @@ export class HookTools {
   }
 
   /**
-   * `relation-set -r REL [--app] --file -` with a JSON map on stdin, so values (private keys, certificates)
-   * never appear in an argument list. `null` or `''` deletes a key. An empty map makes no call.
+   * `relation-set -r REL [--app] --file -` with a JSON map on stdin, so values (private keys,
+   * certificates) never appear in an argument list. `null` or `''` deletes a key. An empty map
+   * makes no call.
    */
   async relationSet(
     relationId: string,
