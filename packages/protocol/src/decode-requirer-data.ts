@@ -39,6 +39,13 @@ const REQUEST_MAPS: readonly (readonly [key: string, type: CertType, keepNull: b
   ['application_cert_requests', 'application', true],
   ['intermediate_cert_requests', 'intermediate', false],
 ];
+const READ_KEYS: readonly string[] = [
+  'unit_name',
+  'common_name',
+  'certificate_name',
+  'sans',
+  ...REQUEST_MAPS.map(([key]) => key),
+];
 
 /**
  * Provider side: decodes every request in a requirer unit's databag, including the legacy top-level
@@ -61,23 +68,15 @@ export function decodeRequirerData(
   if (typeof remoteUnit !== 'string') throw new TypeError('decodeRequirerData: remoteUnit must be a string');
   const origin: Origin = { relationId: options.relationId, unit: remoteUnit };
   const problems = new Problems();
-  const get = (key: string): string | undefined => {
-    if (!Object.hasOwn(data, key)) return undefined;
+  // Only the keys of the protocol are read (own properties only, so "__proto__" or "constructor"
+  // in the data are plain keys); everything else, Juju's own keys included, is ignored.
+  const view: Record<string, string> = Object.create(null);
+  for (const key of READ_KEYS) {
+    if (!Object.hasOwn(data, key)) continue;
     const value = data[key];
     if (typeof value !== 'string')
       throw new TypeError(`decodeRequirerData: value of ${JSON.stringify(key)} is not a string`);
-    return value;
-  };
-  const view: Record<string, string> = Object.create(null);
-  for (const key of [
-    'unit_name',
-    'common_name',
-    'certificate_name',
-    'sans',
-    ...REQUEST_MAPS.map((m) => m[0]),
-  ]) {
-    const value = get(key);
-    if (value !== undefined) view[key] = value;
+    view[key] = value;
   }
 
   const unitName = mangleUnitName(view.unit_name || remoteUnit);

@@ -10,41 +10,16 @@ function unicodeEscape(unit: number): string {
   return `\\u${HEX[(unit >> 12) & 15]}${HEX[(unit >> 8) & 15]}${HEX[(unit >> 4) & 15]}${HEX[unit & 15]}`;
 }
 
-// Escape table for the 128 ASCII code units; undefined means "copy as is".
-const ASCII_ESCAPES: (string | undefined)[] = [];
-for (let unit = 0; unit < 128; unit++) {
-  if (unit < 0x20 || unit === 0x7f) ASCII_ESCAPES[unit] = unicodeEscape(unit);
-}
-ASCII_ESCAPES[0x08] = '\\b';
-ASCII_ESCAPES[0x09] = '\\t';
-ASCII_ESCAPES[0x0a] = '\\n';
-ASCII_ESCAPES[0x0c] = '\\f';
-ASCII_ESCAPES[0x0d] = '\\r';
-ASCII_ESCAPES[0x22] = '\\"';
-ASCII_ESCAPES[0x5c] = '\\\\';
-
-// Strings made only of U+0020..U+007E without `"` and `\` need no escaping (the common case).
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+// JSON.stringify already writes what Python writes for `"`, `\\`, control characters (short escapes
+// or lowercase \u00XX) and lone surrogates (lowercase \udXXX). It leaves DEL and everything above it
+// as is, which ensure_ascii escapes: code unit by code unit, so an astral character becomes the
+// surrogate pair Python writes.
+const NOT_ASCII = /[\u007f-\uffff]/;
+const NOT_ASCII_ALL = /[\u007f-\uffff]/g;
 
 function encodeString(value: string): string {
-  if (PLAIN.test(value)) return `"${value}"`;
-  let out = '"';
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const unit = value.charCodeAt(i);
-    let replacement: string | undefined;
-    if (unit < 128) {
-      replacement = ASCII_ESCAPES[unit];
-      if (replacement === undefined) continue;
-    } else {
-      // Code unit by code unit: an astral character is already a surrogate pair in a JS string,
-      // which is exactly the pair Python writes; a lone surrogate is escaped alone, as in Python.
-      replacement = unicodeEscape(unit);
-    }
-    out += value.slice(start, i) + replacement;
-    start = i + 1;
-  }
-  return `${out}${value.slice(start)}"`;
+  const json = JSON.stringify(value);
+  return NOT_ASCII.test(json) ? json.replace(NOT_ASCII_ALL, (c) => unicodeEscape(c.charCodeAt(0))) : json;
 }
 
 /**
