@@ -52,8 +52,9 @@ export interface RunHookOptions {
   /** The relation of a relation hook. Default: the first live relation on the hook's endpoint. */
   relationId?: string;
   /**
-   * `JUJU_REMOTE_UNIT`. Default for `-joined`/`-changed`/`-departed`: the first remote unit of the
-   * relation; always empty for `-created`/`-broken`. Pass `''` for an application-data change.
+   * `JUJU_REMOTE_UNIT`. Default for `-joined`/`-changed`: the first remote unit of the relation; for
+   * `-departed`: the unit removed last with `removeRemoteUnit`; empty for `-created`/`-broken`. Pass
+   * `''` for an application-data change.
    */
   remoteUnit?: string;
   /** `JUJU_DEPARTING_UNIT` of a `-relation-departed` hook. Default: the remote unit. */
@@ -500,8 +501,10 @@ export class FakeModel {
         }
         let remoteUnit = options.remoteUnit;
         if (remoteUnit === undefined) {
-          remoteUnit =
-            kind === 'created' || kind === 'broken' ? '' : (Object.keys(rel.remoteUnits).sort()[0] ?? '');
+          if (kind === 'created' || kind === 'broken') remoteUnit = '';
+          // The unit that departed last (removeRemoteUnit keeps departure order).
+          else if (kind === 'departed') remoteUnit = Object.keys(rel.departedUnits).at(-1) ?? '';
+          else remoteUnit = Object.keys(rel.remoteUnits).sort()[0] ?? '';
         }
         ctx.relationId = relationId;
         ctx.remoteApp = rel.remoteApp;

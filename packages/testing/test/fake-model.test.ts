@@ -62,6 +62,19 @@ describe('FakeModel.runHook', () => {
     expect((await model.runHook('update-status')).stdout).toBe('[][][unset]\n');
   });
 
+  it('gives -relation-departed the departed unit, whose data stays readable', async () => {
+    const rel = model.addRelation('certificates', 'easyrsa');
+    model.addRemoteUnit(rel, 'easyrsa/0');
+    model.addRemoteUnit(rel, 'easyrsa/1', { ca: 'old' });
+    model.removeRemoteUnit(rel, 'easyrsa/1');
+    await writeDispatch(
+      charmDir,
+      'echo "$JUJU_REMOTE_UNIT $JUJU_DEPARTING_UNIT $(relation-list --format=json) $(relation-get ca easyrsa/1)"',
+    );
+    const run = await model.runHook('certificates-relation-departed');
+    expect(run.stdout).toBe('easyrsa/1 easyrsa/1 ["easyrsa/0"] old\n');
+  });
+
   it('commits relation settings of a hook that exits 0', async () => {
     const rel = model.addRelation('certificates', 'easyrsa');
     await writeDispatch(
