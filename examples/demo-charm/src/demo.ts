@@ -3,24 +3,16 @@
 // Prints what happened after each hook and a summary, keeps the files for inspection, and exits 1
 // if any step or check failed.
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { readStatus } from '@tls-client/layer';
 import { EmbeddedCa, FakeModel, type HookRun } from '@tls-client/testing';
+import { makeCharmDir } from './charm-dir.js';
 import { bundleContains, certificateFacts, fileFacts, formatMode } from './inspect.js';
 import { textTable } from './text-table.js';
 
@@ -37,9 +29,6 @@ const UNIT = 'demo/0';
 const PROVIDER = 'easyrsa';
 const PROVIDER_UNIT = `${PROVIDER}/0`;
 const ADDRESSES = { publicAddress: '203.0.113.10', privateAddress: '10.0.0.10' } as const;
-
-/** Where the demo charm's sources and build live (this file is dist/demo.js). */
-const CHARM_SRC = resolve(import.meta.dirname, '..');
 
 interface HookRecord {
   step: number;
@@ -187,21 +176,6 @@ function layerCli(): string {
     cliPath = join(dirname(pkgPath), bin);
   }
   return cliPath;
-}
-
-/** A charm directory as Juju unpacks it: dispatch, metadata, config, and the built JavaScript. */
-function makeCharmDir(charmDir: string): void {
-  const built = join(CHARM_SRC, 'dist', 'charm.js');
-  if (!existsSync(built)) {
-    throw new Error(`${built} is missing: build first (pnpm --filter demo-charm build, or pnpm demo)`);
-  }
-  mkdirSync(charmDir, { recursive: true });
-  for (const file of ['metadata.yaml', 'config.yaml', 'dispatch']) {
-    copyFileSync(join(CHARM_SRC, file), join(charmDir, file));
-  }
-  chmodSync(join(charmDir, 'dispatch'), 0o755);
-  // Node resolves the link to the real dist/, so `@tls-client/layer` resolves from the workspace.
-  symlinkSync(join(CHARM_SRC, 'dist'), join(charmDir, 'dist'), 'dir');
 }
 
 function certPaths(charmDir: string) {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO, runDemo } from './run-demo.js';
+import { DEMO, outputTail, runDemo } from './run-demo.js';
 
 describe('pnpm demo --clean', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'demo-charm-clean-test-'));
@@ -14,7 +14,7 @@ describe('pnpm demo --clean', () => {
   it('runs quietly and removes its directory at the end', async () => {
     if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: run pnpm --filter demo-charm build first`);
     const run = await runDemo(tmp, ['--clean', '--quiet']);
-    expect(run.stdout, run.stderr).toContain('== Result: all checks passed');
+    expect(run.stdout, outputTail(run)).toContain('== Result: all checks passed');
     expect(run.exitCode).toBe(0);
     expect(run.dir.startsWith(tmp)).toBe(true);
     expect(existsSync(run.dir)).toBe(false);

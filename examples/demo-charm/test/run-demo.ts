@@ -35,3 +35,8 @@ export function runDemo(tmp: string, args: string[] = []): Promise<DemoRun> {
     });
   });
 }
+
+/** The end of a run's output, for assertion messages (the demo never prints key material). */
+export function outputTail(run: DemoRun): string {
+  return `exit ${run.exitCode}\n--- stdout (tail)\n${run.stdout.slice(-3000)}\n--- stderr (tail)\n${run.stderr.slice(-3000)}`;
+}

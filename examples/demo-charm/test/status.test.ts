@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { chooseStatus, type DemoState } from '../src/status.js';
+
+const ready: DemoState = { related: true, caSaved: true, certsSaved: true, problems: [] };
+
+describe('chooseStatus', () => {
+  it('is active once the CA and every certificate are saved', () => {
+    expect(chooseStatus(ready)).toEqual({ status: 'active', message: 'certificates ready' });
+  });
+
+  it('waits for the CA, then for the certificates', () => {
+    expect(chooseStatus({ ...ready, caSaved: false, certsSaved: false }).message).toBe(
+      'waiting for the CA certificate',
+    );
+    expect(chooseStatus({ ...ready, certsSaved: false })).toEqual({
+      status: 'waiting',
+      message: 'waiting for certificates',
+    });
+  });
+
+  it('is blocked without a relation, before looking at anything else', () => {
+    expect(chooseStatus({ ...ready, related: false, caSaved: false }).status).toBe('blocked');
+  });
+
+  it('is blocked on a config error first', () => {
+    const status = chooseStatus({
+      ...ready,
+      related: false,
+      configError: 'config option x must be a string',
+    });
+    expect(status).toEqual({ status: 'blocked', message: 'config option x must be a string' });
+  });
+
+  it('is blocked with the first problem, its certificate and a count of the others', () => {
+    const status = chooseStatus({
+      ...ready,
+      problems: [
+        { code: 'ERR_CERT_WRITER_KEY_MISMATCH', commonName: '10.0.0.5', message: 'key does not match' },
+        { code: 'ERR_PROTOCOL_INVALID_JSON', message: 'not JSON' },
+      ],
+    });
+    expect(status).toEqual({
+      status: 'blocked',
+      message: 'bad certificate data for 10.0.0.5: key does not match (+1 more)',
+    });
+  });
+
+  it('keeps a long problem message on one line of at most 120 characters', () => {
+    const status = chooseStatus({
+      ...ready,
+      problems: [{ code: 'X', message: `line one\n${'y'.repeat(300)}` }],
+    });
+    expect(status.message.length).toBe(120);
+    expect(status.message).not.toContain('\n');
+    expect(status.message.endsWith('…')).toBe(true);
+  });
+});
