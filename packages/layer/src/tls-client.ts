@@ -175,7 +175,8 @@ export class TlsClient {
   }
 
   /**
-   * The unit's flag store. Available once `run()` has started (inside handlers, and after it).
+   * The unit's flag store. Available once `run()` has started: change flags inside handlers, since
+   * only what happens before `run()` resolves is committed.
    * @throws TypeError before `run()`.
    */
   get flags(): FlagStore {
@@ -210,7 +211,7 @@ export class TlsClient {
   when(flags: string | string[], handler: Handler, name?: string): this {
     return this.#register('when', flags, handler, name);
   }
-  /** Runs `handler` in `run()` while none of `flags` is set… (all of them unset). */
+  /** Runs `handler` in `run()` while none of `flags` is set (reactive's `when_not`). */
   whenNot(flags: string | string[], handler: Handler, name?: string): this {
     return this.#register('whenNot', flags, handler, name);
   }
@@ -257,9 +258,12 @@ export class TlsClient {
     this.#running = true;
     try {
       const ctx = getHookContext(this.#env);
+      // Read the required context first, so that outside a hook the hookenv error surfaces as is.
+      const charmDir = ctx.charmDir;
+      void ctx.unitName;
       let store: FlagStore;
       try {
-        store = openFlagStore({ env: this.#env, charmDir: ctx.charmDir });
+        store = openFlagStore({ env: this.#env, charmDir });
       } catch (error) {
         throw wrap('ERR_LAYER_STATE_FAILED', 'cannot open the unit flag store', error);
       }
@@ -510,15 +514,12 @@ class HookRun {
     this.#relationSets = (await this.#tool(() => this.#view.flush())).relationSets;
 
     for (const problem of this.problems) {
-      const where = [
-        problem.key === undefined ? '' : `relation key "${problem.key}"`,
-        problem.commonName === undefined ? '' : `certificate "${problem.commonName}"`,
-      ]
-        .filter(Boolean)
-        .join(', ');
+      // Name the relation key (never the value) even when the message from the codec does not.
+      const key = problem.key === undefined ? '' : `relation key "${problem.key}"`;
+      const where = key !== '' && !problem.message.includes(key) ? `${key}: ` : '';
       await this.#tool(() =>
         this.tools.jujuLog(
-          `tls-client: skipped ${where || 'provider data'}: ${problem.code}: ${problem.message}`,
+          `tls-client: skipped provider data: ${where}${problem.code}: ${problem.message}`,
           'ERROR',
         ),
       );
