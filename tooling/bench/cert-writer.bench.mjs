@@ -1,0 +1,168 @@
+// cert-writer: 100 certificate/key pairs written fresh, then unchanged, then changed, against a naive
+// fs.writeFileSync of the same bytes in the same run. The unchanged pass must only read and compare:
+// its row counts the files it wrote (must be 0).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  validateCertificate,
+  writeCertificate,
+  writeFileAtomic,
+} from '../../packages/cert-writer/dist/index.js';
+import { median, report } from './lib.mjs';
+
+const PAIRS = 100;
+const work = mkdtempSync(join(tmpdir(), 'cert-writer-bench-'));
+
+function openssl(args) {
+  execFileSync('openssl', args, { stdio: 'ignore', cwd: work });
+}
+
+function selfSigned(name) {
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+    ].concat(['-out', `${name}.crt`, '-subj', `/CN=${name}`, '-days', '30']),
+  );
+  return {
+    cert: readFileSync(join(work, `${name}.crt`), 'utf8'),
+    key: readFileSync(join(work, `${name}.key`), 'utf8'),
+  };
+}
+
+function issued(name) {
+  openssl(
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+    ].concat(['-out', `${name}.csr`, '-subj', `/CN=${name}`]),
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'bench-ca.crt',
+      '-CAkey',
+      'bench-ca.key',
+      '-CAcreateserial',
+    ].concat(['-days', '30', '-out', `${name}.crt`]),
+  );
+  return {
+    cert: readFileSync(join(work, `${name}.crt`), 'utf8'),
+    key: readFileSync(join(work, `${name}.key`), 'utf8'),
+  };
+}
+
+const ca = selfSigned('bench-ca');
+const generations = [issued('bench-a'), issued('bench-b')];
+const pathsIn = (dir, i) => ({
+  certPath: join(dir, `svc${i}`, 'cert.pem'),
+  keyPath: join(dir, `svc${i}`, 'key.pem'),
+});
+
+async function writeAll(dir, gen) {
+  const actions = { created: 0, updated: 0, unchanged: 0, repaired: 0 };
+  for (let i = 0; i < PAIRS; i++) {
+    const { files } = await writeCertificate({ ...generations[gen], chain: ca.cert, ...pathsIn(dir, i) });
+    for (const f of files) actions[f.action]++;
+  }
+  return actions;
+}
+
+function naiveAll(dir, gen) {
+  const { cert, key } = generations[gen];
+  for (let i = 0; i < PAIRS; i++) {
+    const p = pathsIn(dir, i);
+    mkdirSync(join(dir, `svc${i}`), { recursive: true });
+    writeFileSync(p.keyPath, key);
+    writeFileSync(p.certPath, `${cert}\n${ca.cert}`);
+  }
+}
+
+const fresh = () => mkdtempSync(join(work, 'run-'));
+const opts = { runs: 7, warmup: 1 };
+
+// Fresh: every run writes into a new directory.
+const freshMs = await median(() => writeAll(fresh(), 0), opts);
+const freshNaiveMs = await median(() => naiveAll(fresh(), 0), opts);
+
+// Unchanged: the same bytes again; nothing may be written.
+const stable = fresh();
+await writeAll(stable, 0);
+const before = statSync(pathsIn(stable, 0).keyPath, { bigint: true });
+let lastActions;
+const unchangedMs = await median(async () => {
+  lastActions = await writeAll(stable, 0);
+}, opts);
+const after = statSync(pathsIn(stable, 0).keyPath, { bigint: true });
+const naiveStable = fresh();
+naiveAll(naiveStable, 0);
+const unchangedNaiveMs = await median(() => naiveAll(naiveStable, 0), opts);
+
+// Changed: alternate two generations, so every run rewrites every file.
+const rotating = fresh();
+let gen = 0;
+const changedMs = await median(async () => {
+  gen ^= 1;
+  await writeAll(rotating, gen);
+}, opts);
+let naiveGen = 0;
+const changedNaiveMs = await median(() => {
+  naiveGen ^= 1;
+  naiveAll(rotating, naiveGen);
+}, opts);
+
+// Where the time goes: validation alone, and the atomic write of one file per pair.
+const validateMs = await median(() => {
+  for (let i = 0; i < PAIRS; i++) validateCertificate({ ...generations[0], chain: ca.cert });
+}, opts);
+const atomicDir = fresh();
+let atomicGen = 0;
+const atomicMs = await median(async () => {
+  atomicGen ^= 1;
+  for (let i = 0; i < PAIRS; i++) await writeFileAtomic(join(atomicDir, `f${i}`), generations[atomicGen].key);
+}, opts);
+
+const written = lastActions.created + lastActions.updated + lastActions.repaired;
+report(
+  `cert-writer: ${PAIRS} cert/key pairs (baseline: naive fs.writeFileSync of the same bytes, no fsync)`,
+  [
+    { case: 'fresh (create dirs + 2 files)', ms: freshMs, baselineMs: freshNaiveMs },
+    {
+      case: 'unchanged (read + compare only)',
+      ms: unchangedMs,
+      baselineMs: unchangedNaiveMs,
+      extra: {
+        'files written': written,
+        'key inode kept': before.ino === after.ino && before.mtimeNs === after.mtimeNs,
+      },
+    },
+    { case: 'changed (2 atomic replaces)', ms: changedMs, baselineMs: changedNaiveMs },
+    { case: 'validateCertificate only', ms: validateMs },
+    { case: 'writeFileAtomic, 1 file each, changed', ms: atomicMs },
+  ],
+);
+rmSync(work, { recursive: true, force: true });
+if (written !== 0) {
+  console.error(`unchanged pass wrote ${written} files`);
+  process.exit(1);
+}
