@@ -15,6 +15,12 @@ export type { Decoded, ProtocolErrorCode, ProtocolErrorOptions } from './errors.
 export { ProtocolError } from './errors.js';
 export type { ProviderUnitData } from './merge-unit-data.js';
 export { mergeUnitData } from './merge-unit-data.js';
+export {
+  parseProviderDatabag,
+  parseRequirerDatabag,
+  safeParseProviderDatabag,
+  safeParseRequirerDatabag,
+} from './parse-databag.js';
 export type { PemBlock, PemKind, PemLabel } from './pem.js';
 export { extractPemBlocks, joinPem, normalizePem } from './pem.js';
 export { compareCodePoints, parseJsonView, pyJsonDumps } from './py-json.js';
