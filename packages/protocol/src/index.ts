@@ -23,6 +23,7 @@ export {
 } from './parse-databag.js';
 export type { PemBlock, PemKind, PemLabel } from './pem.js';
 export { extractPemBlocks, joinPem, normalizePem } from './pem.js';
+export { applicationSans, normalizeSans, requestHashId } from './provider-helpers.js';
 export { compareCodePoints, parseJsonView, pyJsonDumps } from './py-json.js';
 export type { ProviderUnitAnswers } from './schemas.js';
 export {
