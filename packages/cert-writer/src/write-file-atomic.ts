@@ -42,7 +42,7 @@ export type SymlinkPolicy = 'inside-dir' | 'always' | 'never';
 export interface FileOptions {
   /** Final permission bits, applied to the temp file before any byte is written. Default `0o600`. */
   mode?: number;
-  /** Owner by name or uid. Default: kept from the existing file, else the writing process. */
+  /** Owner by name or uid. Default: kept from the existing file when running as root, else the writing process. */
   owner?: string | number;
   /** Group by name or gid. Default: kept from the existing file, else the writing process's. */
   group?: string | number;
@@ -326,8 +326,10 @@ export async function planFile(
 
   const existing = await readExisting(target.path, bytes);
   // Unspecified owner or group: keep what the file has, so a rewrite does not lock a service out.
-  const wantUid = uid !== -1 ? uid : (existing?.st.uid ?? -1);
-  const wantGid = gid !== -1 ? gid : (existing?.st.gid ?? -1);
+  // Only root can give a file away; anyone else gets a file of their own, as with any new file.
+  const keep = process.geteuid?.() === 0 ? existing?.st : undefined;
+  const wantUid = uid !== -1 ? uid : (keep?.uid ?? -1);
+  const wantGid = gid !== -1 ? gid : (keep?.gid ?? -1);
   let step: FilePlan['step'] = 'replace';
   // A hard-linked target is replaced rather than repaired, so another name never changes with it.
   if (existing?.same && existing.st.nlink === 1) {
