@@ -62,7 +62,11 @@ async function main(): Promise<void> {
     'tls_client.certs.changed',
     async () => {
       const changed = client.flags.list('tls_client.').filter((flag) => flag.endsWith('.changed'));
-      await tools.jujuLog(`certificates changed (${changed.join(', ')}); reloading the workload`);
+      const which = changed.flatMap((flag) => {
+        const match = /^tls_client\.([a-z]+)\.cert\.(.+)\.changed$/.exec(flag);
+        return match ? [`${match[1]} ${match[2]}`] : [];
+      });
+      await tools.jujuLog(`certificates changed (${which.join(', ')}): reloading the workload`);
       for (const flag of changed) client.flags.clear(flag);
     },
     'demo.reload-workload',

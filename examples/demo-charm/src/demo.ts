@@ -3,7 +3,7 @@
 // Prints what happened after each hook and a summary, keeps the files for inspection, and exits 1
 // if any step or check failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -57,6 +57,11 @@ class Demo {
     return join(this.trustRoot, 'etc/ssl/certs/ca-certificates.crt');
   }
 
+  /** The files the charm writes plus the trust store's: certs/, the installed CA files, the bundle. */
+  watchedFiles(): string[] {
+    return [...Object.values(certPaths(this.charmDir)), ...trustStoreFiles(this.trustRoot), this.bundlePath];
+  }
+
   /** The environment the charm's hooks (and the operator's CLI) see besides the fake Juju's. */
   get extraEnv(): Record<string, string> {
     return { TLS_CLIENT_TRUST_ROOT: this.trustRoot, TLS_CLIENT_DISTRO: 'debian' };
@@ -78,6 +83,7 @@ class Demo {
     relation?: { relationId: string; remoteUnit?: string },
   ): Promise<HookRun> {
     this.step += 1;
+    const before = snapshot(this.watchedFiles());
     const start = performance.now();
     const run = await this.model.runHook(hook, { ...(relation ?? {}), env: this.extraEnv });
     const ms = performance.now() - start;
@@ -98,6 +104,9 @@ class Demo {
       const tail = run.stderr.trim().split('\n').slice(-8);
       console.log(tail.map((line) => `    stderr: ${line}`).join('\n'));
     }
+    const after = snapshot(this.watchedFiles());
+    const written = [...after].filter(([p, h]) => before.get(p) !== h).map(([p]) => this.path(p));
+    this.print(packed('wrote', written.length === 0 ? ['nothing'] : written));
     const status = this.model.status();
     this.print(`    status  ${status.status}: ${status.message}`);
     const flags = await this.flags();
@@ -140,24 +149,28 @@ class Demo {
   }
 }
 
-/** Flags packed into lines, `+` marking those new since the last hook; cleared ones listed with `-`. */
+/** Flags after a hook, `+` marking those new since the last hook; cleared ones listed with `-`. */
 function flagLines(flags: readonly string[], previous: readonly string[]): string {
   const cells = [
     ...flags.map((f) => (previous.includes(f) ? ` ${f}` : `+${f}`)),
     ...previous.filter((f) => !flags.includes(f)).map((f) => `-${f}`),
   ];
-  if (cells.length === 0) return '    flags   (none)';
+  return packed('flags', cells.length === 0 ? ['(none)'] : cells);
+}
+
+/** `label` then the cells, two spaces apart, wrapped under each other at about 100 columns. */
+function packed(label: string, cells: readonly string[]): string {
   const lines: string[] = [];
   let line = '';
   for (const cell of cells) {
-    if (line !== '' && line.length + cell.length + 2 > 96) {
+    if (line !== '' && line.length + cell.length + 2 > 88) {
       lines.push(line);
       line = '';
     }
     line = line === '' ? cell : `${line}  ${cell}`;
   }
   lines.push(line);
-  return lines.map((l, i) => `${i === 0 ? `    flags   ` : '            '}${l}`).join('\n');
+  return lines.map((l, i) => `    ${(i === 0 ? label : '').padEnd(8)}${l}`).join('\n');
 }
 
 function clip(text: string, max: number): string {
@@ -198,8 +211,24 @@ function verifyWithOpenssl(bundle: string, leaf: string): { ok: boolean; output:
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim().split('\n').slice(-1)[0] ?? '' };
 }
 
+/** Content hashes of the files that exist, to tell which ones a hook wrote. */
 function snapshot(paths: readonly string[]): Map<string, string> {
-  return new Map(paths.map((p) => [p, fileFacts(p)?.sha256 ?? '']));
+  const hashes = new Map<string, string>();
+  for (const path of paths) {
+    const facts = fileFacts(path);
+    if (facts) hashes.set(path, facts.sha256);
+  }
+  return hashes;
+}
+
+/** CA files installed under the sandbox's local certificate directory. */
+function trustStoreFiles(trustRoot: string): string[] {
+  const dir = join(trustRoot, 'usr/local/share/ca-certificates');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile())
+    .sort();
 }
 
 async function runDemo(demo: Demo, ca: EmbeddedCa): Promise<void> {
@@ -247,14 +276,14 @@ async function runDemo(demo: Demo, ca: EmbeddedCa): Promise<void> {
   const verified = verifyWithOpenssl(demo.bundlePath, files.serverCert);
   demo.check(verified.ok, `openssl verify -CAfile <bundle> server.crt: ${verified.output}`);
 
-  const before = snapshot([...allFiles, demo.bundlePath]);
+  const before = snapshot(demo.watchedFiles());
   const again = await demo.hook('certificates-relation-changed', 'same data again: nothing to do', {
     relationId,
     remoteUnit: PROVIDER_UNIT,
   });
-  const after = snapshot([...allFiles, demo.bundlePath]);
+  const after = snapshot(demo.watchedFiles());
   demo.check(
-    [...before].every(([p, h]) => after.get(p) === h),
+    before.size === after.size && [...before].every(([p, h]) => after.get(p) === h),
     'no file and no trust bundle changed',
   );
   demo.check(
@@ -279,19 +308,11 @@ async function runDemo(demo: Demo, ca: EmbeddedCa): Promise<void> {
 }
 
 async function printSummary(demo: Demo): Promise<void> {
-  const { charmDir, trustRoot } = demo;
-  const files = certPaths(charmDir);
+  const files = certPaths(demo.charmDir);
   const log = (text = '') => console.log(text);
 
   log('\n== Files');
-  const installed = join(trustRoot, 'usr/local/share/ca-certificates');
-  const trustFiles = existsSync(installed)
-    ? spawnSync('find', [installed, '-type', 'f'], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .filter(Boolean)
-        .sort()
-    : [];
-  const rows = [...Object.values(files), ...trustFiles, demo.bundlePath].map((path) => {
+  const rows = demo.watchedFiles().map((path) => {
     const facts = fileFacts(path);
     return facts
       ? [formatMode(facts.mode), `${facts.owner}:${facts.group}`, String(facts.size), demo.path(path)]
@@ -325,10 +346,10 @@ async function printSummary(demo: Demo): Promise<void> {
       .join('\n'),
   );
   if (status.stderr.trim() !== '') log(`  stderr: ${clip(status.stderr.trim(), 300)}`);
+  demo.check(status.exitCode === 0, 'tls-client status exits 0');
   const check = await demo.cli(['check']);
-  log(
-    `  tls-client check: exit ${check.exitCode} (${['ok', 'warning', 'error'][check.exitCode] ?? 'failed'})`,
-  );
+  log(`  tls-client check: exit ${check.exitCode} (0 ok, 1 warning, 2 error)`);
+  demo.check(check.exitCode === 0, 'tls-client check reports no warning or error');
 
   log('\n== Hook-tool calls per hook');
   const tools = [...new Set(demo.hooks.flatMap((h) => [...h.calls.keys()]))].sort();
@@ -395,6 +416,7 @@ async function main(): Promise<number> {
     demo?.failures.push('the demo aborted');
     if (!demo) {
       if (values.clean) rmSync(dir, { recursive: true, force: true });
+      else console.error(`  files kept in ${dir}`);
       return 1;
     }
   }
