@@ -63,8 +63,33 @@ export class DatabagEditor {
     return map;
   }
 
+  /** Encodes a map; an old entry that cannot be encoded (e.g. absurdly deep) is dropped and reported. */
+  private encodeMap(key: string, map: Record<string, unknown>): string {
+    try {
+      return pyJsonDumps(map);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      const kept: Record<string, unknown> = {};
+      for (const name of Object.keys(map)) {
+        try {
+          pyJsonDumps(map[name]);
+          setOwn(kept, name, map[name]);
+        } catch {
+          this.problems.add(
+            'ERR_PROTOCOL_INVALID_SHAPE',
+            key,
+            'cannot be re-encoded (nested too deeply); the entry was dropped',
+            undefined,
+            name,
+          );
+        }
+      }
+      return pyJsonDumps(kept);
+    }
+  }
+
   finish(): DatabagChanges {
-    for (const [key, map] of this.maps) this.data[key] = pyJsonDumps(map);
+    for (const [key, map] of this.maps) this.data[key] = this.encodeMap(key, map);
     // Plain objects for callers; setOwn keeps a "__proto__" key an ordinary own property.
     const data: Record<string, string> = {};
     const set: Record<string, string> = {};

@@ -54,6 +54,10 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+// Python's json.dumps fails with RecursionError near 1000 levels; fail there too, with a TypeError,
+// rather than overflowing the JS stack.
+const MAX_DEPTH = 1000;
+
 function encodeValue(value: unknown, path: string, seen: Set<object>): string {
   switch (typeof value) {
     case 'string':
@@ -67,6 +71,7 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): string {
     case 'object': {
       if (value === null) return 'null';
       if (seen.has(value)) throw new TypeError(`pyJsonDumps: circular reference at ${path}`);
+      if (seen.size >= MAX_DEPTH) throw new TypeError(`pyJsonDumps: nesting deeper than ${MAX_DEPTH} levels`);
       seen.add(value);
       let out: string;
       if (Array.isArray(value)) {
@@ -109,7 +114,8 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): string {
  * `NaN`/`Infinity`/`-Infinity` as Python writes them. `bigint` is written as an `int`.
  *
  * @throws TypeError for values JSON cannot hold (undefined, functions, symbols, class instances such
- *   as `Date` or `Map`) and for circular structures.
+ *   as `Date` or `Map`), for circular structures and for nesting deeper than 1000 levels (where
+ *   Python raises RecursionError).
  * @example pyJsonDumps({ b: 1, a: 'é' }) // '{"a": "\\u00e9", "b": 1}'
  */
 export function pyJsonDumps(value: unknown): string {

@@ -97,6 +97,18 @@ describe('encodeProviderData', () => {
     expect(problems[0]?.message).not.toContain('secret');
   });
 
+  it('drops an old entry too deeply nested to re-encode, and reports it', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const current = { 'app_0.processed_requests': `{"x": ${deep}, "z": {"cert": "c", "key": "k"}}` };
+    const { data, problems } = encodeProviderData({ current, answers: [answer('server', 'b')] });
+    expect(data['app_0.processed_requests']).toBe(
+      '{"b": {"cert": "cert-of-b", "key": "key-of-b"}, "z": {"cert": "c", "key": "k"}}',
+    );
+    expect(problems.map((p) => [p.code, p.key, p.commonName])).toEqual([
+      ['ERR_PROTOCOL_INVALID_SHAPE', 'app_0.processed_requests', 'x'],
+    ]);
+  });
+
   it.each([
     ['a non-string ca', { ca: 1 }],
     ['answers that are not an array', { answers: {} }],

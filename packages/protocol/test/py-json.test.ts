@@ -70,6 +70,13 @@ describe('pyJsonDumps', () => {
     expect(() => pyJsonDumps(value)).toThrow(/circular/);
   });
 
+  it('throws TypeError beyond 1000 levels of nesting, where Python raises RecursionError', () => {
+    const deep = JSON.parse(`${'['.repeat(5000)}${']'.repeat(5000)}`);
+    expect(() => pyJsonDumps(deep)).toThrow(/nesting deeper than 1000/);
+    const fine = JSON.parse(`${'['.repeat(900)}${']'.repeat(900)}`);
+    expect(pyJsonDumps(fine)).toBe(`${'['.repeat(900)}${']'.repeat(900)}`);
+  });
+
   it('encodes a shared, non-circular object twice', () => {
     const shared = { a: 1 };
     expect(pyJsonDumps([shared, shared])).toBe('[{"a": 1}, {"a": 1}]');
