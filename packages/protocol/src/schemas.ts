@@ -27,8 +27,42 @@ export type Sans = z.output<typeof Sans>;
 export const RequestEntry = z.object({ sans: Sans });
 export type RequestEntry = z.output<typeof RequestEntry>;
 
+/**
+ * Like `z.record(z.string(), entry)`, but every own key counts, "__proto__" included (zod's record
+ * skips that key, while the decoders and Python treat it as an ordinary common name).
+ */
+function ownRecord<T extends z.ZodType>(entry: T, options: { nonEmptyKeys: boolean }) {
+  return z.unknown().transform((input, ctx) => {
+    const out: Record<string, z.output<T>> = {};
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      ctx.addIssue({ code: 'custom', message: 'Invalid input: expected an object' });
+      return z.NEVER;
+    }
+    for (const key of Object.keys(input)) {
+      if (options.nonEmptyKeys && key === '') {
+        ctx.addIssue({ code: 'custom', message: 'Invalid key: empty common name', path: [key] });
+        continue;
+      }
+      const parsed = entry.safeParse((input as Record<string, unknown>)[key]);
+      if (parsed.success) {
+        Object.defineProperty(out, key, {
+          value: parsed.data,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ code: 'custom', message: issue.message, path: [key, ...issue.path] });
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** A requirer request map: common name (non-empty) → {@link RequestEntry}. */
-export const RequestMap = z.record(z.string().min(1), RequestEntry);
+export const RequestMap = ownRecord(RequestEntry, { nonEmptyKeys: true });
 export type RequestMap = z.output<typeof RequestMap>;
 
 /** One answer of a provider `processed_*` map: non-empty `cert` and `key` strings. */
@@ -36,7 +70,7 @@ export const CertEntry = z.object({ cert: z.string().min(1), key: z.string().min
 export type CertEntry = z.output<typeof CertEntry>;
 
 /** A provider `processed_*` map: common name (or `app_data`) → {@link CertEntry}. */
-export const CertMap = z.record(z.string(), CertEntry);
+export const CertMap = ownRecord(CertEntry, { nonEmptyKeys: false });
 export type CertMap = z.output<typeof CertMap>;
 
 /**

@@ -143,7 +143,7 @@ const jsonish = fc.oneof(
   fc.constantFrom('', 'null', 'NaN', '[Infinity]', '{"a": NaN}', '{}', '[]', '0', 'true', '"x"'),
   fc
     .dictionary(
-      fc.string({ maxLength: 6 }),
+      fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'app_data', '')),
       fc.oneof(
         fc.record({ sans: fc.oneof(fc.jsonValue(), fc.array(fc.string())) }, { requiredKeys: [] }),
         fc.record(

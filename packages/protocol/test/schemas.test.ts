@@ -23,6 +23,13 @@ describe('RequirerDatabag', () => {
     });
   });
 
+  it('keeps and validates a "__proto__" common name like any other', () => {
+    const parsed = RequirerDatabag.parse({ cert_requests: '{"__proto__": {"sans": ["x"]}}' });
+    expect(Object.keys(parsed.cert_requests ?? {})).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(parsed.cert_requests)).toBe(Object.prototype);
+    expect(RequirerDatabag.safeParse({ cert_requests: '{"__proto__": 5}' }).success).toBe(false);
+  });
+
   it('reads Python-falsy JSON values as empty', () => {
     expect(RequirerDatabag.parse({ sans: 'null', cert_requests: '[]', client_cert_requests: '0' })).toEqual({
       sans: null,
