@@ -96,10 +96,12 @@ export class Dispatcher {
       ? [...(hooks as readonly (string | RegExp)[])]
       : [hooks as string | RegExp];
     if (list.length === 0) throw new TypeError('hook needs at least one hook name');
+    // Copies without the g and y flags, whose lastIndex would make test() stateful.
+    const patterns = list.map((h) =>
+      typeof h === 'string' ? h : new RegExp(h.source, h.flags.replace(/[gy]/g, '')),
+    );
     const matches = (hook: string): boolean =>
-      list.some((h) =>
-        typeof h === 'string' ? h === hook : new RegExp(h.source, h.flags.replace('g', '')).test(hook),
-      );
+      patterns.some((p) => (typeof p === 'string' ? p === hook : p.test(hook)));
     this.#hooks.push({ name: this.#uniqueName(handler, name), handler, matches });
     return this;
   }

@@ -91,6 +91,7 @@ export class FlagStore {
   readonly #changedAt = new Map<string, number>();
   #resetAt = 0;
   #triggerDepth = 0;
+  #committing: Promise<void> = Promise.resolve();
   readonly #setTriggers = new Map<string, FlagTrigger[]>();
   readonly #clearTriggers = new Map<string, FlagTrigger[]>();
 
@@ -163,10 +164,15 @@ export class FlagStore {
     return Math.max(this.#changedAt.get(flag) ?? 0, this.#resetAt);
   }
 
-  /** True when there are changes not yet committed. */
+  /** True when there are changes not yet committed (a flag set and cleared again is no change). */
   get dirty(): boolean {
-    const t = this.#touched;
-    return t.flags.size + t.values.size + t.hashes.size > 0;
+    const { flags, values, hashes } = this.#touched;
+    const base = this.#base;
+    const current = this.#current;
+    for (const f of flags) if (base.flags.has(f) !== current.flags.has(f)) return true;
+    for (const k of values) if (base.values.get(k) !== current.values.get(k)) return true;
+    for (const k of hashes) if (base.hashes.get(k) !== current.hashes.get(k)) return true;
+    return false;
   }
 
   /** Whether `flag` is set. */
@@ -350,8 +356,21 @@ export class FlagStore {
    * @throws FlagsError `ERR_FLAGS_NOT_WRITABLE`, `ERR_FLAGS_LOCK_TIMEOUT`, `ERR_FLAGS_LOCK_LOST`,
    *   and the read errors of {@link FlagStore.open} if the file went bad meanwhile.
    */
-  async commit(): Promise<void> {
-    if (!this.dirty) return;
+  commit(): Promise<void> {
+    // One commit at a time per store: a second call waits for the first, then writes what is left.
+    const next = this.#committing.then(
+      () => this.#commitNow(),
+      () => this.#commitNow(),
+    );
+    this.#committing = next.catch(() => undefined);
+    return next;
+  }
+
+  async #commitNow(): Promise<void> {
+    if (!this.dirty) {
+      this.#touched = { flags: new Set(), values: new Set(), hashes: new Set() };
+      return;
+    }
     const touched = this.#touched;
     this.#touched = { flags: new Set(), values: new Set(), hashes: new Set() };
     // Keys changed while this commit awaits stay pending for the next one.
@@ -409,12 +428,18 @@ export class FlagStore {
 
   async #write(text: string): Promise<void> {
     try {
-      await writeFileAtomic(this.path, text, { mode: STATE_FILE_MODE, dirMode: STATE_DIR_MODE });
+      await writeFileAtomic(this.path, text, {
+        mode: STATE_FILE_MODE,
+        dirMode: STATE_DIR_MODE,
+        followSymlinks: 'never',
+      });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
+      // CertWriterError carries the errno as syscallCode, a plain system error as code.
+      const { code, syscallCode } = error as { code?: unknown; syscallCode?: unknown };
+      const why = typeof syscallCode === 'string' ? syscallCode : typeof code === 'string' ? code : 'error';
       throw new FlagsError(
         'ERR_FLAGS_NOT_WRITABLE',
-        `cannot write the flag state file ${this.path}${typeof code === 'string' ? `: ${code}` : ''}`,
+        `cannot write the flag state file ${this.path}: ${why}`,
         { path: this.path, cause: error },
       );
     }

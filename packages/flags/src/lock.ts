@@ -116,10 +116,14 @@ function readLock(path: string): { owner: LockOwner | undefined; ino: number } |
 
 function notWritable(path: string, error: unknown): FlagsError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error';
-  return new FlagsError('ERR_FLAGS_NOT_WRITABLE', `cannot create the lock file ${path}: ${code}`, {
-    path,
-    cause: error,
-  });
+  return new FlagsError(
+    'ERR_FLAGS_NOT_WRITABLE',
+    `cannot create the lock file ${path}: ${code} (the directory ${dirname(path)} must be writable by this process)`,
+    {
+      path,
+      cause: error,
+    },
+  );
 }
 
 function inodeOf(path: string): number | undefined {

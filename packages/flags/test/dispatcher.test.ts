@@ -195,6 +195,14 @@ describe('Dispatcher.run', () => {
     });
     await broken.run();
     expect(ran).toEqual(['remove-states', 'broken']);
+    // A global RegExp matches on every run, not every other one.
+    const every = new Dispatcher(store, { hookName: 'update-status' });
+    every.hook(/status/g, () => {
+      ran.push('status');
+    });
+    await every.run();
+    await every.run();
+    expect(ran.filter((r) => r === 'status')).toHaveLength(2);
   });
 
   it('lets a handler exception propagate unchanged', async () => {

@@ -305,10 +305,27 @@ describe('FlagStore.commit and rollback', () => {
     expect(store.dirty).toBe(false);
   });
 
-  it('does not touch the disk when nothing changed', async () => {
+  it('does not touch the disk when nothing changed, counting set-then-clear as no change', async () => {
     const store = fresh();
     await store.commit();
+    store.set('a');
+    store.clear('a');
+    store.setValue('v', 1);
+    store.deleteValue('v');
+    expect(store.dirty).toBe(false);
+    await store.commit();
     expect(existsSync(join(dir, 'state'))).toBe(false);
+  });
+
+  it('runs overlapping commit calls of one store one after the other', async () => {
+    const store = fresh();
+    store.set('a');
+    const first = store.commit();
+    store.set('b');
+    const second = store.commit();
+    await Promise.all([first, second]);
+    expect(fresh().list()).toEqual(['a', 'b']);
+    expect(store.dirty).toBe(false);
   });
 
   it('writes a versioned file with mode 0600 in a 0700 directory, whatever the umask', async () => {
