@@ -4,7 +4,17 @@
 // already current; files changing), hook-tool calls per hook, the import cost of the layer, and
 // which modules the hook path loads (node-forge must not be among them).
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -41,17 +51,58 @@ function spawnCommand(command, args, options = {}) {
   });
 }
 
-/** Median of `runs` timings of `measure`, each preceded by an untimed `prepare`. */
-async function medianPrepared(prepare, measure, { runs = RUNS, warmup = 1 } = {}) {
-  const times = [];
+/** Content hashes of the files under a charm's certs/ directory. */
+function certsSnapshot(charmDir) {
+  const dir = join(charmDir, 'certs');
+  if (!existsSync(dir)) return new Map();
+  return new Map(
+    readdirSync(dir).map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex'),
+    ]),
+  );
+}
+
+/**
+ * Runs every case once per round (after an untimed `prepare`), `warmup` + `runs` rounds, and returns
+ * per case the median ms, the last result and, for `watch` cases, how many certs/ files the last run
+ * changed.
+ */
+async function roundRobin(cases, charmDir, { runs = RUNS, warmup = 1 } = {}) {
+  const out = Object.fromEntries(
+    Object.keys(cases).map((k) => [k, { times: [], last: undefined, filesWritten: 0, inside: [] }]),
+  );
   for (let i = 0; i < warmup + runs; i++) {
-    await prepare(i);
-    const start = performance.now();
-    await measure(i);
-    if (i >= warmup) times.push(performance.now() - start);
+    for (const [name, c] of Object.entries(cases)) {
+      await c.prepare?.();
+      const before = c.watch ? certsSnapshot(charmDir) : undefined;
+      const start = performance.now();
+      const result = await c.run();
+      const ms = performance.now() - start;
+      if (i >= warmup) out[name].times.push(ms);
+      out[name].last = result;
+      if (c.timing && i >= warmup) {
+        const lines = readFileSync(c.timing, 'utf8').trim().split('\n');
+        out[name].inside.push(JSON.parse(lines[lines.length - 1]));
+      }
+      if (before) {
+        const after = certsSnapshot(charmDir);
+        out[name].filesWritten = [...after].filter(([f, h]) => before.get(f) !== h).length;
+      }
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const mid = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  for (const entry of Object.values(out)) {
+    entry.ms = mid(entry.times);
+    if (entry.inside.length > 0) {
+      entry.startupMs = mid(entry.inside.map((t) => t.startup));
+      entry.importMs = mid(entry.inside.map((t) => t.import));
+      entry.runMs = mid(entry.inside.map((t) => t.run));
+    }
+  }
+  return out;
 }
 
 /** Medians of several cases measured round-robin (one run of each per round). */
@@ -73,13 +124,21 @@ async function interleavedMedians(cases, { runs = RUNS, warmup = 2 } = {}) {
 }
 
 // A variant of the demo charm that requests two server certificates and one client certificate.
-const CHARM = `import { TlsClient } from ${JSON.stringify(LAYER_URL)};
+// With BENCH_TIMING_OUT set it appends, per hook, where its time went inside the charm process.
+const CHARM = `import { appendFileSync } from 'node:fs';
+const started = performance.now(); // since the process started: node's own start-up
+const { TlsClient } = await import(${JSON.stringify(LAYER_URL)});
+const imported = performance.now();
 const certs = process.env.JUJU_CHARM_DIR + '/certs';
 const client = new TlsClient({ caCertificatePath: certs + '/ca.crt' });
 client.requestServerCert('203.0.113.10', ['203.0.113.10', '10.0.0.10', 'bench-0'], { certPath: certs + '/server.crt', keyPath: certs + '/server.key' });
 client.requestServerCert('api.bench.internal', ['api.bench.internal'], { certPath: certs + '/api.crt', keyPath: certs + '/api.key' });
 client.requestClientCert('bench', undefined, { certPath: certs + '/client.crt', keyPath: certs + '/client.key' });
 await client.run();
+const done = performance.now();
+if (process.env.BENCH_TIMING_OUT) {
+  appendFileSync(process.env.BENCH_TIMING_OUT, JSON.stringify({ startup: started, import: imported - started, run: done - imported }) + '\\n');
+}
 `;
 
 // Preloaded into a hook with --import: records every module the process loads (ESM through a
@@ -164,46 +223,49 @@ function countCalls(run) {
 const dir = mkdtempSync(join(tmpdir(), 'tls-client-layer-bench-'));
 try {
   const bench = await setUp(dir);
-  // 1. Hook wall time: nothing changed (interleaved with `node -e 0` and one fake hook-tool call,
-  // a node process of its own, to read the hook times against), certificates re-issued by the same
-  // CA, and a CA rotation.
+  // 1. Hook wall time, round-robin so that load from other processes hits every case alike: the
+  // baselines (`node -e 0`, and one fake hook-tool call, a node process of its own, to read the hook
+  // times against), then the hook with files already current, with certificates re-issued by the
+  // same CA (provider data wiped and answered again), and after a CA rotation.
   const { env: toolEnv, contextId } = bench.model.hookEnv('certificates-relation-changed', {
     relationId: bench.relationId,
     remoteUnit: 'easyrsa/0',
   });
-  let lastCurrent;
-  const round = await interleavedMedians({
-    node: () => spawnNode(['-e', '0']),
-    tool: () =>
-      spawnCommand(join(bench.model.binDir, 'relation-ids'), ['--format=json', 'certificates'], {
-        env: toolEnv,
-      }),
-    current: async () => {
-      lastCurrent = await bench.changed();
+  const answerAgain = () => bench.ca.answer(bench.model, bench.relationId, { providerUnit: 'easyrsa/0' });
+  const timingFile = join(dir, 'timing.jsonl');
+  const hookCase = (prepare) => ({
+    // The fake's state file records every call; keep it small so tool calls cost the same each round.
+    prepare: async () => {
+      bench.model.clearCalls();
+      await prepare?.();
     },
+    run: () => bench.changed({ BENCH_TIMING_OUT: timingFile }),
+    watch: true,
+    timing: timingFile,
   });
+  const rounds = await roundRobin(
+    {
+      node: { run: () => spawnNode(['-e', '0']) },
+      tool: {
+        run: () =>
+          spawnCommand(join(bench.model.binDir, 'relation-ids'), ['--format=json', 'certificates'], {
+            env: toolEnv,
+          }),
+      },
+      current: hookCase(undefined),
+      reissued: hookCase(async () => {
+        bench.model.setRemoteUnitData(bench.relationId, 'easyrsa/0', {}, { replace: true });
+        await answerAgain();
+      }),
+      rotated: hookCase(async () => {
+        await bench.ca.rotate();
+        await answerAgain();
+      }),
+    },
+    bench.charmDir,
+  );
   bench.model.endHook(contextId, { success: false });
-  const nodeBaseline = round.node;
-  const toolCall = round.tool;
-  const current = round.current;
-  let lastReissued;
-  const reissued = await medianPrepared(
-    () => bench.ca.answer(bench.model, bench.relationId, { providerUnit: 'easyrsa/0' }),
-    async () => {
-      lastReissued = await bench.changed();
-    },
-  );
-  let lastRotated;
-  const rotated = await medianPrepared(
-    async () => {
-      await bench.ca.rotate();
-      await bench.ca.answer(bench.model, bench.relationId, { providerUnit: 'easyrsa/0' });
-    },
-    async () => {
-      lastRotated = await bench.changed();
-    },
-    { runs: Math.max(3, Math.floor(RUNS / 3)), warmup: 0 },
-  );
+  const nodeBaseline = rounds.node.ms;
   const calls = (run) => {
     const { total, byTool } = countCalls(run);
     return {
@@ -215,20 +277,17 @@ try {
   };
   report('certificates-relation-changed, CA + 2 server + 1 client cert (a charm process per hook)', [
     { case: 'node -e 0', ms: nodeBaseline },
-    { case: 'one fake hook-tool call', ms: toolCall, baselineMs: nodeBaseline },
-    { case: 'files already current', ms: current, baselineMs: nodeBaseline, extra: calls(lastCurrent) },
-    {
-      case: 'certs re-issued (files change)',
-      ms: reissued,
+    { case: 'one fake hook-tool call', ms: rounds.tool.ms, baselineMs: nodeBaseline },
+    ...[
+      ['current', 'files already current'],
+      ['reissued', 'certs re-issued (files change)'],
+      ['rotated', 'CA rotated (files + trust store)'],
+    ].map(([key, label]) => ({
+      case: label,
+      ms: rounds[key].ms,
       baselineMs: nodeBaseline,
-      extra: calls(lastReissued),
-    },
-    {
-      case: 'CA rotated (files + trust store)',
-      ms: rotated,
-      baselineMs: nodeBaseline,
-      extra: calls(lastRotated),
-    },
+      extra: { ...calls(rounds[key].last), 'files written': String(rounds[key].filesWritten) },
+    })),
   ]);
 
   // 2. Import cost of the layer in a fresh process, interleaved with its baselines so that load
@@ -251,6 +310,22 @@ try {
       extra: { 'over node -e 0 ms': (importLayer - nodeBaseline2).toFixed(1) },
     },
   ]);
+
+  // Where a hook's time goes, measured inside the charm process (medians per column).
+  const toolCalls = countCalls(rounds.current.last).total;
+  console.log(
+    '\n## inside the charm process (ms): start-up, import of the layer, run() incl. its hook-tool calls',
+  );
+  console.table(
+    ['current', 'reissued', 'rotated'].map((key) => ({
+      case: key,
+      'hook wall': rounds[key].ms.toFixed(1),
+      'node start-up': rounds[key].startupMs.toFixed(1),
+      'import layer': rounds[key].importMs.toFixed(1),
+      'run()': rounds[key].runMs.toFixed(1),
+      [`${toolCalls} tool calls at baseline cost`]: (toolCalls * rounds.tool.ms).toFixed(1),
+    })),
+  );
 
   // 3. Which modules the hook path loads: a real hook with the probe preloaded.
   const probeOut = join(dir, 'modules.txt');
