@@ -184,7 +184,10 @@ async function resolveTarget(path: string, policy: SymlinkPolicy): Promise<Targe
         path,
       });
     }
-    current = resolve(dirname(current), await readlink(current));
+    const link = await readlink(current).catch((error: unknown) => {
+      throw toFsError(error, current, 'read the symlink');
+    });
+    current = resolve(dirname(current), link);
   }
   if (current === path) return { path, dir: dirname(path) };
   if (policy === 'inside-dir') {
