@@ -48,8 +48,8 @@ describe('writeFileAtomic', () => {
   it.each([0o000, 0o022, 0o077, 0o777])(
     'creates the file with exactly the requested mode under umask %o',
     async (umask) => {
-      process.umask(umask);
       const dir = tempDir();
+      process.umask(umask);
       for (const mode of [0o600, 0o640, 0o644, 0o400]) {
         const path = join(dir, `f${mode.toString(8)}`);
         const result = await writeFileAtomic(path, 'data\n', { mode });
@@ -71,9 +71,9 @@ describe('writeFileAtomic', () => {
   });
 
   it('creates missing parents with dirMode exactly and leaves existing directories alone', async () => {
-    process.umask(0o077);
     const dir = tempDir();
     chmodSync(dir, 0o751);
+    process.umask(0o077);
     const path = join(dir, 'a', 'b', 'f.pem');
     await writeFileAtomic(path, 'x', { dirMode: 0o755 });
     expect(modeOf(join(dir, 'a'))).toBe(0o755);
