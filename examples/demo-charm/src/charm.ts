@@ -2,7 +2,7 @@
 // wants (one server and one client certificate), lets the layer do the relation work, and turns the
 // layer's state into a workload status.
 import { hostname } from 'node:os';
-import { TlsClient } from '@tls-client/layer';
+import { TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
 import { DemoConfigError, type DemoPaths, resolvePaths } from './config.js';
 import { type CharmTools, createCharmTools } from './hook-tools.js';
 import { chooseStatus } from './status.js';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   // The layer leaves *.changed flags set until the charm has acted on them. A real charm would
   // reload its service here so that it picks up the new files, then clear the flags.
   client.when(
-    'tls_client.certs.changed',
+    TLS_CLIENT_FLAGS.certsChanged,
     async () => {
       const changed = client.flags.list('tls_client.').filter((flag) => flag.endsWith('.changed'));
       const which = changed.flatMap((flag) => {
@@ -76,8 +76,8 @@ async function main(): Promise<void> {
 
   const status = chooseStatus({
     related: result.connected,
-    caSaved: client.flags.isSet('tls_client.ca.saved'),
-    certsSaved: client.flags.isSet('tls_client.certs.saved'),
+    caSaved: client.flags.isSet(TLS_CLIENT_FLAGS.caSaved),
+    certsSaved: client.flags.isSet(TLS_CLIENT_FLAGS.certsSaved),
     problems: client.problems(),
     configError,
   });

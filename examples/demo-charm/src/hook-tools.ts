@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
 
-/** The few hook tools the demo charm calls itself; the layer does all relation work. */
+/**
+ * The few hook tools the demo charm calls itself; the layer does all relation work. A charm that
+ * depends on `@tls-client/hookenv` would use its `HookTools` instead; this example keeps to one
+ * dependency, the layer.
+ */
 export interface CharmTools {
   configGet(): Promise<Record<string, unknown>>;
   unitGet(attribute: 'public-address' | 'private-address'): Promise<string>;
