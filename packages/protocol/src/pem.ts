@@ -68,6 +68,7 @@ function normaliseBody(body: string): { lines: string[]; encrypted: boolean } | 
  * OpenSSL text dump easy-rsa puts before a certificate). Accepts CRLF and stray whitespace. A BEGIN
  * without its matching END, or a block whose body is not base64, is skipped.
  *
+ * @throws TypeError when `text` is not a string.
  * @example extractPemBlocks(value).filter((b) => b.kind === 'certificate')
  */
 export function extractPemBlocks(text: string): PemBlock[] {
@@ -103,6 +104,8 @@ export function extractPemBlocks(text: string): PemBlock[] {
 /**
  * Returns every PEM block of a text, normalised and joined: one `\n` between blocks and one at the
  * end. Text outside the blocks is dropped. Returns `""` when the text holds no PEM block.
+ *
+ * @throws TypeError when `text` is not a string.
  */
 export function normalizePem(text: string): string {
   if (typeof text !== 'string') throw new TypeError('normalizePem: text must be a string');
@@ -115,6 +118,7 @@ export function normalizePem(text: string): string {
  * Joins PEM texts (typically a certificate and its chain) into one normalised bundle, in order.
  * `undefined` and empty parts are skipped; text around the blocks is dropped.
  *
+ * @throws TypeError when a part is neither a string nor undefined.
  * @example joinPem(cert, chain) // "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n-----BEGIN …"
  */
 export function joinPem(...parts: (string | undefined)[]): string {
