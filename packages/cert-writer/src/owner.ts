@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { CertWriterError } from './errors.js';
 
@@ -15,10 +16,16 @@ function checkId(kind: Kind, id: number): number {
   return id;
 }
 
+// Fixed locations rather than $PATH: a hook's PATH must not choose what resolves our owners.
+let getentPath: string | null | undefined;
+
 function getent(database: 'passwd' | 'group', name: string): Promise<string | null | undefined> {
+  getentPath ??= ['/usr/bin/getent', '/bin/getent'].find((p) => existsSync(p)) ?? null;
+  const GETENT = getentPath;
+  if (GETENT === null) return Promise.resolve(undefined);
   // argv array, no shell: the name never reaches a command line parser.
   return new Promise((resolve) => {
-    execFile('getent', [database, name], { timeout: 10_000, encoding: 'utf8' }, (error, stdout) => {
+    execFile(GETENT, [database, name], { timeout: 10_000, encoding: 'utf8' }, (error, stdout) => {
       if (!error) return resolve(stdout);
       const code = (error as NodeJS.ErrnoException).code;
       // getent exits 2 when the name is unknown; undefined means "getent unavailable, try the files".

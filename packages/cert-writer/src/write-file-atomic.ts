@@ -360,22 +360,25 @@ export async function planFile(
 export async function stageFile(plan: FilePlan): Promise<void> {
   if (plan.step !== 'replace' || plan.temp !== undefined) return;
   let handle: FileHandle | undefined;
-  let temp: string | undefined;
+  let temp: string | undefined; // set only once the file is ours, so a failure never unlinks another's
   try {
     for (let attempt = 0; handle === undefined; attempt++) {
-      temp = tempPathFor(plan.target);
+      const name = tempPathFor(plan.target);
+      // Registered before it exists, so a concurrent cleanup in this process never takes it for stale.
+      inFlight.add(name);
       try {
         // O_EXCL|O_NOFOLLOW: never opens something an attacker placed at the temp name.
         handle = await open(
-          temp,
+          name,
           constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
           plan.mode,
         );
+        temp = name;
       } catch (error) {
+        inFlight.delete(name);
         if (errnoOf(error) !== 'EEXIST' || attempt >= 4) throw error;
       }
     }
-    inFlight.add(temp!);
     // open() applied the umask, which can only narrow; fchmod makes it exact before any byte exists.
     await handle.chmod(plan.mode);
     const created = await handle.stat();

@@ -370,7 +370,7 @@ describe('writeFileAtomic faults', () => {
 });
 
 /** Fills a file system until ENOSPC. */
-export function fill(dir: string): void {
+function fill(dir: string): void {
   const chunk = Buffer.alloc(4096, 1);
   for (let i = 0; ; i++) {
     try {
