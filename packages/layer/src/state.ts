@@ -69,8 +69,9 @@ export interface LayerState {
   endpoint: string;
   application: string;
   unit: string;
+  /** The last hook that changed this state (idle hooks leave the state file alone). */
   lastHook: string;
-  /** ISO time of the last successful hook. */
+  /** ISO time of that hook. */
   lastRun: string;
   relationIds: string[];
   remoteUnits: string[];

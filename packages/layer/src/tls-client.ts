@@ -528,19 +528,21 @@ class HookRun {
       await this.#tool(() => this.tools.jujuLog(`tls-client: ${warning}`, 'WARNING'));
     }
 
-    this.#state = {
+    const next: LayerState = {
       ...this.#state,
       endpoint: this.options.endpoint,
       application: ctx.appName,
       unit: ctx.unitName,
-      lastHook: ctx.hookName,
-      lastRun: new Date().toISOString(),
       relationIds: relations.ids,
       remoteUnits: relations.units.map((u) => u.unit),
       problems: this.problems,
       warnings: this.#warnings,
     };
-    store.setValue(STATE_KEY, this.#state);
+    // Stamp and store only when something changed, so an idle hook does not rewrite the state file.
+    const comparable = (state: LayerState) => JSON.stringify({ ...state, lastHook: '', lastRun: '' });
+    if (comparable(next) !== comparable(this.#committed)) {
+      store.setValue(STATE_KEY, { ...next, lastHook: ctx.hookName, lastRun: new Date().toISOString() });
+    }
   }
 
   async #tool<T>(fn: () => Promise<T>): Promise<T> {

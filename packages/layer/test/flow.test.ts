@@ -136,6 +136,8 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       const before = await Promise.all(Object.values(files).map(fileStamp));
       const updatesBefore = await h.updateCalls();
       const flagsBefore = await h.flags();
+      const stateFile = join(h.charmDir, '.tls-client', 'flags.json');
+      const stateBefore = await fileStamp(stateFile);
 
       const again = await h.hook('certificates-relation-changed', { relationId: rel });
       expectOk(again);
@@ -145,6 +147,8 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       expect(await h.updateCalls()).toBe(updatesBefore);
       expect(await Promise.all(Object.values(files).map(fileStamp))).toEqual(before);
       expect(await h.flags()).toEqual(flagsBefore);
+      // Not even the unit's state file is rewritten.
+      expect(await fileStamp(stateFile)).toEqual(stateBefore);
     });
 
     it('re-requests and rewrites only the certificate whose SANs changed', async () => {
