@@ -634,6 +634,7 @@ class HookRun {
       chain,
       server: pick(view.server),
       client: pick(view.client),
+      clientPublished: view.client.length > 0,
       intermediate: pick(view.intermediate),
       application,
       globalClient,
@@ -801,8 +802,9 @@ class HookRun {
     if (view.application !== undefined) {
       for (const [cn] of registered('application')) maps.application.set(cn, view.application);
     }
-    // Global client fallback only when both global values exist and are valid (W4).
-    if (maps.client.size === 0 && view.globalClient !== undefined) {
+    // Global client fallback, as the original, only when no per-unit client certificate is
+    // published; and only when both global values exist and are valid (W4).
+    if (!view.clientPublished && view.globalClient !== undefined) {
       for (const [cn] of registered('client')) maps.client.set(cn, view.globalClient);
     }
 
@@ -1043,6 +1045,8 @@ interface CheckedView {
   intermediate: Checked[];
   application: Checked | undefined;
   globalClient: Checked | undefined;
+  /** Whether the provider published per-unit client certificates at all (valid or not). */
+  clientPublished: boolean;
 }
 
 /** PEM certificates only, each one parseable; normalised. Never echoes the text. */

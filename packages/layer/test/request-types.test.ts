@@ -114,5 +114,47 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
         expect(status.certificates[2]?.keyMatches).toBe(true);
       },
     );
+
+    it('falls back to the global client certificate only when no per-unit client certificate is published', async () => {
+      const ca = await EmbeddedCa.create();
+      h = await createHarness({});
+      const clientCert = join(h.out, 'client.crt');
+      await h.setSpec({
+        options: { installCa: false },
+        requests: [
+          {
+            type: 'client',
+            commonName: 'reporter',
+            sans: null,
+            files: { certPath: clientCert, keyPath: join(h.out, 'client.key') },
+          },
+        ],
+      });
+      const rel = h.model.addRelation('certificates', 'easyrsa');
+      h.model.addRemoteUnit(rel, 'easyrsa/0');
+      expectOk(await h.hook('certificates-relation-joined', { relationId: rel }));
+      await ca.answer(h.model, rel, { globalClient: true });
+
+      // Both published: the per-unit certificate wins.
+      expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+      expect((await readStatus({ charmDir: h.charmDir, env: {} })).certificates[0]?.subject).toBe(
+        'CN=reporter',
+      );
+
+      // A provider that only publishes the deprecated global pair (an old easyrsa).
+      const data = { ...h.model.remoteUnitData(rel, 'easyrsa/0') };
+      delete data['myapp_0.processed_client_requests'];
+      h.model.setRemoteUnitData(rel, 'easyrsa/0', data, { replace: true });
+      const fallback = await h.hook('certificates-relation-changed', { relationId: rel });
+      expectOk(fallback);
+      const status = await readStatus({ charmDir: h.charmDir, env: {} });
+      expect(status.certificates[0]).toMatchObject({ subject: 'CN=client', keyMatches: true });
+      expect(await h.flags()).toEqual(
+        expect.arrayContaining([
+          'certificates.client.cert.available',
+          'tls_client.client.cert.reporter.changed',
+        ]),
+      );
+    });
   },
 );
