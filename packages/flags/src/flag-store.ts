@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '@tls-client/cert-writer';
 import { dataHash } from './data-hash.js';
@@ -6,8 +6,9 @@ import { FlagsError } from './errors.js';
 import { acquireLock, acquireLockSync } from './lock.js';
 import {
   cloneState,
+  currentSignature,
   emptyState,
-  readStateFile,
+  readStateFileWithSignature,
   recoveryName,
   resolveStatePath,
   type State,
@@ -84,6 +85,8 @@ export class FlagStore {
   readonly #ownDir: boolean;
   readonly #lockTimeoutMs: number;
   #base: State;
+  // Signature of the file version #base came from; a commit skips the re-read while it still matches.
+  #baseSignature: string | undefined;
   #current: State;
   #touched = { flags: new Set<string>(), values: new Set<string>(), hashes: new Set<string>() };
   #revision = 0;
@@ -95,8 +98,15 @@ export class FlagStore {
   readonly #setTriggers = new Map<string, FlagTrigger[]>();
   readonly #clearTriggers = new Map<string, FlagTrigger[]>();
 
-  private constructor(path: string, ownDir: boolean, lockTimeoutMs: number, state: State) {
+  private constructor(
+    path: string,
+    ownDir: boolean,
+    lockTimeoutMs: number,
+    state: State,
+    signature: string | undefined,
+  ) {
     this.path = path;
+    this.#baseSignature = signature;
     this.#ownDir = ownDir;
     this.#lockTimeoutMs = lockTimeoutMs;
     this.#base = state;
@@ -114,7 +124,8 @@ export class FlagStore {
     const { path, ownDir } = resolveStatePath(options);
     const timeout = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     if (!Number.isFinite(timeout) || timeout < 0) throw new TypeError('lockTimeoutMs must be a number >= 0');
-    return new FlagStore(path, ownDir, timeout, readStateFile(path) ?? emptyState());
+    const { state, signature } = readStateFileWithSignature(path);
+    return new FlagStore(path, ownDir, timeout, state ?? emptyState(), signature);
   }
 
   /**
@@ -133,6 +144,9 @@ export class FlagStore {
    */
   static recover(path: string, options: { lockTimeoutMs?: number } = {}): string {
     checkName('path', path);
+    if (!existsSync(path)) {
+      throw new FlagsError('ERR_FLAGS_NOT_FOUND', `no flag state file at ${path} to recover`, { path });
+    }
     const lock = acquireLockSync(`${path}.lock`, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     try {
       const target = recoveryName(path);
@@ -379,9 +393,18 @@ export class FlagStore {
       this.#ensureDir();
       const lock = await acquireLock(`${this.path}.lock`, this.#lockTimeoutMs);
       let merged: State;
+      // True when the file is still the version #base was read from (no other commit since).
+      let same = false;
       try {
-        merged = readStateFile(this.path) ?? emptyState();
-        applyChanges(merged, this.#base, snapshot, touched);
+        const signature = currentSignature(this.path);
+        same = signature !== undefined && signature === this.#baseSignature;
+        if (same) {
+          // Every change touches its key, so base plus the net changes is exactly the snapshot.
+          merged = snapshot;
+        } else {
+          merged = readStateFileWithSignature(this.path).state ?? emptyState();
+          applyChanges(merged, this.#base, snapshot, touched);
+        }
         if (!lock.stillHeld()) {
           throw new FlagsError(
             'ERR_FLAGS_LOCK_LOST',
@@ -390,14 +413,19 @@ export class FlagStore {
           );
         }
         await this.#write(serializeState(merged));
+        // Still under the lock, so this is the version just written.
+        this.#baseSignature = currentSignature(this.path);
       } finally {
         lock.release();
       }
       this.#base = merged;
-      const current = cloneState(merged);
-      applyChanges(current, snapshot, this.#current, this.#touched);
-      this.#current = current;
-      this.#resetAt = ++this.#revision;
+      if (!same) {
+        // Other processes' commits come into view, under the changes made while this one ran.
+        const current = cloneState(merged);
+        applyChanges(current, snapshot, this.#current, this.#touched);
+        this.#current = current;
+        this.#resetAt = ++this.#revision;
+      }
     } catch (error) {
       for (const kind of ['flags', 'values', 'hashes'] as const) {
         for (const key of this.#touched[kind]) touched[kind].add(key);

@@ -1,4 +1,12 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import {
+  type BigIntStats,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+} from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { FlagsError } from './errors.js';
 
@@ -79,14 +87,34 @@ const describe = (value: unknown): string =>
  * @throws FlagsError `ERR_FLAGS_UNREADABLE`, `ERR_FLAGS_CORRUPT` or `ERR_FLAGS_UNSUPPORTED_VERSION`.
  */
 export function readStateFile(path: string): State | undefined {
+  return readStateFileWithSignature(path).state;
+}
+
+/** Identity of a file version: every writer replaces the file by rename, so any change shows here. */
+export function signatureOf(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** The current signature of the file at `path`, `absent` when there is none, or undefined when unknown. */
+export function currentSignature(path: string): string | undefined {
+  try {
+    return signatureOf(lstatSync(path, { bigint: true }));
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : undefined;
+  }
+}
+
+/** As {@link readStateFile}, plus the signature of the version read (`absent` for no file). */
+export function readStateFileWithSignature(path: string): { state: State | undefined; signature: string } {
   let text: string;
   let fd: number;
+  let signature: string;
   try {
     // O_NOFOLLOW: the state file is always a regular file we renamed into place, never a symlink.
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOENT') return { state: undefined, signature: 'absent' };
     const why =
       code === 'ELOOP'
         ? 'it is a symbolic link'
@@ -99,7 +127,9 @@ export function readStateFile(path: string): State | undefined {
     });
   }
   try {
-    if (!fstatSync(fd).isFile()) {
+    const st = fstatSync(fd, { bigint: true });
+    signature = signatureOf(st);
+    if (!st.isFile()) {
       throw new FlagsError('ERR_FLAGS_UNREADABLE', `flag state file ${path} is not a regular file`, { path });
     }
     text = readFileSync(fd, 'utf8');
@@ -113,7 +143,7 @@ export function readStateFile(path: string): State | undefined {
   } finally {
     closeSync(fd);
   }
-  return parseStateText(text, path);
+  return { state: parseStateText(text, path), signature };
 }
 
 /** Parses the text of a state file; `path` is only for messages. */

@@ -497,10 +497,13 @@ describe('FlagStore.recover', () => {
     expect(fresh().list()).toEqual([]);
   });
 
-  it('fails with ERR_FLAGS_NOT_FOUND when there is no file', () => {
+  it('fails with ERR_FLAGS_NOT_FOUND when there is no file, or not even its directory', () => {
+    expect(thrown(() => FlagStore.recover(path)).code).toBe('ERR_FLAGS_NOT_FOUND');
     mkdirSync(join(dir, 'state'));
     const error = thrown(() => FlagStore.recover(path));
     expect(error.code).toBe('ERR_FLAGS_NOT_FOUND');
+    expect(error.path).toBe(path);
+    expect(readdirSync(join(dir, 'state'))).toEqual([]);
   });
 });
 
