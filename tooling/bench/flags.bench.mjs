@@ -55,7 +55,10 @@ function copies(path, name) {
   const atomicPath = join(dir, `${name}-atomic.json`);
   let flip = false;
   // Alternating one byte keeps writeFileAtomic from taking its "unchanged" shortcut.
-  const atomic = () => writeFileAtomic(atomicPath, (flip = !flip) ? bytes : `${bytes} `, { mode: 0o600 });
+  const atomic = () => {
+    flip = !flip;
+    return writeFileAtomic(atomicPath, flip ? bytes : `${bytes} `, { mode: 0o600 });
+  };
   return { floorPath, atomic, size: bytes.length };
 }
 
