@@ -2,7 +2,7 @@
 // wants (one server and one client certificate), lets the layer do the relation work, and turns the
 // layer's state into a workload status.
 import { hostname } from 'node:os';
-import { TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
+import { endpointFlags, TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
 import { DemoConfigError, type DemoPaths, resolvePaths } from './config.js';
 import { type CharmTools, createCharmTools } from './hook-tools.js';
 import { chooseStatus } from './status.js';
@@ -56,13 +56,20 @@ async function main(): Promise<void> {
     client.requestClientCert(app, undefined, { certPath: paths.clientCert, keyPath: paths.clientKey });
   }
 
-  // The layer leaves *.changed flags set until the charm has acted on them. A real charm would
-  // reload its service here so that it picks up the new files, then clear the flags.
-  client.when(
-    TLS_CLIENT_FLAGS.certsChanged,
+  // The layer and the endpoint leave *.changed flags set until the charm has acted on them. A real
+  // charm would reload its service here so that it picks up the new files and CA, then clear them.
+  const endpoint = endpointFlags(ENDPOINT);
+  client.whenAny(
+    [TLS_CLIENT_FLAGS.certsChanged, endpoint.caChanged],
     async () => {
-      const changed = client.flags.list('tls_client.').filter((flag) => flag.endsWith('.changed'));
+      const changed = client.flags
+        .list()
+        .filter(
+          (flag) =>
+            flag.endsWith('.changed') && (flag.startsWith('tls_client.') || flag.startsWith(`${ENDPOINT}.`)),
+        );
       const which = changed.flatMap((flag) => {
+        if (flag === endpoint.caChanged) return ['CA'];
         const match = /^tls_client\.([a-z]+)\.cert\.(.+)\.changed$/.exec(flag);
         return match ? [`${match[1]} ${match[2]}`] : [];
       });
