@@ -27,3 +27,14 @@ export class LayerError extends Error {
     this.path = options.path;
   }
 }
+
+/** Wraps a dependency's error as ours, keeping its code in the message and the error as `cause`; internal. */
+export function wrapError(code: LayerErrorCode, message: string, cause: unknown, path?: string): LayerError {
+  const detail = cause instanceof Error ? `: ${describeError(cause)}` : '';
+  return new LayerError(code, `${message}${detail}`, { cause, ...(path === undefined ? {} : { path }) });
+}
+
+function describeError(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} ${error.message}` : error.message;
+}
