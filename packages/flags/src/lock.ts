@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   fstatSync,
   linkSync,
   lstatSync,
@@ -99,19 +100,32 @@ function parseOwner(text: string): LockOwner | undefined {
 function readLock(path: string): { owner: LockOwner | undefined; ino: number } | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    throw lockProblem(path, error);
   }
   try {
-    const ino = fstatSync(fd).ino;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw lockProblem(path, undefined);
     const buffer = Buffer.alloc(1024);
     const length = readSync(fd, buffer, 0, buffer.length, 0);
-    return { owner: parseOwner(buffer.toString('utf8', 0, length)), ino };
+    return { owner: parseOwner(buffer.toString('utf8', 0, length)), ino: st.ino };
+  } catch (error) {
+    throw error instanceof FlagsError ? error : lockProblem(path, error);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Something other than a lock file sits at the lock path: a person has to look at it. */
+function lockProblem(path: string, error: unknown): FlagsError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const what = code === 'ELOOP' ? 'a symbolic link' : code ? `unreadable (${code})` : 'not a regular file';
+  return new FlagsError('ERR_FLAGS_NOT_WRITABLE', `the lock path ${path} is ${what}; remove it`, {
+    path,
+    cause: error,
+  });
 }
 
 function notWritable(path: string, error: unknown): FlagsError {

@@ -149,10 +149,13 @@ describe('values', () => {
       '/etc/app/db.crt',
     );
     store.setValue('ca-names', ['app']);
+    store.setValue('__proto__', { polluted: true });
     await store.commit();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(fresh().getValue('__proto__')).toEqual({ polluted: true });
     const reopened = fresh();
     expect(reopened.getValue('ca-names')).toEqual(['app']);
-    expect(reopened.listValues()).toEqual(['ca-names', 'layer.tls-client.cert-paths']);
+    expect(reopened.listValues()).toEqual(['__proto__', 'ca-names', 'layer.tls-client.cert-paths']);
     reopened.deleteValue('ca-names');
     expect(reopened.getValue('ca-names')).toBeUndefined();
   });
@@ -570,6 +573,16 @@ describe('the commit lock', () => {
     } finally {
       holder.kill('SIGKILL');
     }
+  });
+
+  it('fails with ERR_FLAGS_NOT_WRITABLE when something other than a lock file is at the lock path', async () => {
+    mkdirSync(`${path}.lock`, { recursive: true });
+    const store = fresh();
+    store.set('a');
+    const error = await rejected(store.commit());
+    expect(error.code).toBe('ERR_FLAGS_NOT_WRITABLE');
+    expect(error.message).toContain('not a regular file');
+    expect(existsSync(path)).toBe(false);
   });
 
   it('does not break a lock held by a live process on another host', async () => {
