@@ -60,7 +60,8 @@ function startChild(path: string): Promise<Child> {
   const lines: Line[] = [];
   let buffer = '';
   let stderr = '';
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // 'close', not 'exit': only then has every line the child wrote been read.
+  const exited = new Promise<void>((done) => child.once('close', () => done()));
   return new Promise((resolveReady, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -77,7 +78,7 @@ function startChild(path: string): Promise<Child> {
         newline = buffer.indexOf('\n');
       }
     });
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       if (!lines.some((l) => l.ready))
         reject(new Error(`child died before ready: ${code ?? signal} ${stderr}`));
     });

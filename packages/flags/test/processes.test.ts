@@ -58,7 +58,7 @@ function runChild(
       err += c.toString();
     });
     child.once('error', reject);
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       const last = out.trim().split('\n').pop();
       if (code !== 0 || !last) reject(new Error(`child ${mode} exited ${code}: ${err}`));
       else resolveRun(JSON.parse(last) as ChildResult);
