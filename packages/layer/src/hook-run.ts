@@ -135,10 +135,10 @@ export class HookRun {
     dispatcher.hook(
       /^/,
       async () => {
-        relations = await this.#readRelations();
+        const read = await this.#readRelations();
+        relations = read;
+        published = read.published;
         this.#connected = relations.ids.length > 0;
-        const first = relations.ids[0];
-        published = first === undefined ? {} : await this.#tool(() => this.#view.get(first, ctx.unitName));
         if (relations.ids.length === 0) await this.#withdraw();
         if (relations.units.length === 0) {
           this.#clearEndpointFlags();
@@ -215,7 +215,15 @@ export class HookRun {
     }
   }
 
-  async #readRelations(): Promise<{ ids: string[]; units: ProviderUnitData[] }> {
+  /**
+   * Every remote unit's databag on the endpoint, and our own on the first relation. Hook tools are
+   * separate processes, so independent reads run at the same time.
+   */
+  async #readRelations(): Promise<{
+    ids: string[];
+    units: ProviderUnitData[];
+    published: Readonly<Record<string, string>>;
+  }> {
     const { ctx } = this;
     const endpoint = this.options.endpoint;
     let ids = await this.#tool(() => this.tools.relationIds(endpoint));
@@ -224,19 +232,29 @@ export class HookRun {
       ids = ids.filter((id) => id !== ctx.relationId);
     }
     ids = [...ids].sort(compareCodePoints);
-    const units: ProviderUnitData[] = [];
-    for (const relationId of ids) {
-      let remote = await this.#tool(() => this.tools.relationList(relationId));
-      if (ctx.hookName === `${endpoint}-relation-departed` && ctx.relationId === relationId) {
-        const departing = ctx.departingUnit ?? ctx.remoteUnit;
-        remote = remote.filter((u) => u !== departing);
-      }
-      for (const unit of [...remote].sort(compareCodePoints)) {
-        const data = await this.#tool(() => this.#view.get(relationId, unit));
-        units.push({ relationId, unit, data });
-      }
-    }
-    return { ids, units };
+    const first = ids[0];
+    const published = this.#tool(async () =>
+      first === undefined ? {} : this.#view.get(first, ctx.unitName),
+    );
+    // Marked handled now: if a remote read fails first, this one must not become an unhandled rejection.
+    published.catch(() => undefined);
+    const perRelation = await Promise.all(
+      ids.map(async (relationId) => {
+        let remote = await this.#tool(() => this.tools.relationList(relationId));
+        if (ctx.hookName === `${endpoint}-relation-departed` && ctx.relationId === relationId) {
+          const departing = ctx.departingUnit ?? ctx.remoteUnit;
+          remote = remote.filter((u) => u !== departing);
+        }
+        return Promise.all(
+          [...remote].sort(compareCodePoints).map(async (unit) => ({
+            relationId,
+            unit,
+            data: await this.#tool(() => this.#view.get(relationId, unit)),
+          })),
+        );
+      }),
+    );
+    return { ids, units: perRelation.flat(), published: await published };
   }
 
   #problem(problem: Problem): void {
