@@ -2,14 +2,14 @@
 // wants (one server and one client certificate), lets the layer do the relation work, and turns the
 // layer's state into a workload status.
 import { hostname } from 'node:os';
+import { getHookContext, HookTools } from '@tls-client/hookenv';
 import { endpointFlags, TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
 import { DemoConfigError, type DemoPaths, resolvePaths } from './config.js';
-import { type CharmTools, createCharmTools } from './hook-tools.js';
 import { chooseStatus } from './status.js';
 
 const ENDPOINT = 'certificates';
 
-async function addresses(tools: CharmTools): Promise<{ publicAddress: string; privateAddress: string }> {
+async function addresses(tools: HookTools): Promise<{ publicAddress: string; privateAddress: string }> {
   try {
     const [publicAddress, privateAddress] = await Promise.all([
       tools.unitGet('public-address'),
@@ -18,12 +18,9 @@ async function addresses(tools: CharmTools): Promise<{ publicAddress: string; pr
     return { publicAddress, privateAddress };
   } catch {
     // unit-get is legacy and absent on some substrates; network-get answers for the endpoint.
-    const info = (await tools.networkGet(ENDPOINT)) as {
-      'ingress-addresses'?: string[];
-      'bind-addresses'?: { addresses?: { value?: string }[] }[];
-    };
-    const ingress = info['ingress-addresses']?.[0];
-    const bind = info['bind-addresses']?.[0]?.addresses?.[0]?.value;
+    const info = await tools.networkGet(ENDPOINT);
+    const ingress = info.ingressAddresses[0];
+    const bind = info.bindAddresses[0]?.addresses[0]?.value;
     const address = ingress ?? bind;
     if (address === undefined) throw new Error(`network-get ${ENDPOINT} returned no address`);
     return { publicAddress: address, privateAddress: bind ?? address };
@@ -31,11 +28,10 @@ async function addresses(tools: CharmTools): Promise<{ publicAddress: string; pr
 }
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const charmDir = env.JUJU_CHARM_DIR ?? env.CHARM_DIR ?? process.cwd();
-  const unit = env.JUJU_UNIT_NAME ?? '';
-  const app = unit.split('/')[0] ?? unit;
-  const tools = createCharmTools();
+  const context = getHookContext();
+  const charmDir = context.charmDir;
+  const app = context.appName;
+  const tools = new HookTools();
 
   // Hook tools are separate processes: ask for config and addresses at the same time.
   const [config, unitAddresses] = await Promise.all([tools.configGet(), addresses(tools)]);
