@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { CaInstaller } from '@tls-client/ca-installer';
 import {
   type FileResult,
@@ -542,12 +543,13 @@ export class HookRun {
           ...owner,
           allowExpired: true,
         });
-        const kinds: RecordedFile['kind'][] = ['key', 'cert'];
-        if (paths.chain !== null) kinds.push('chain');
-        if (paths.fullchain !== null) kinds.push('fullchain');
-        result.files.forEach((f, i) => {
-          record(kinds[i] ?? 'cert', f);
-        });
+        // By path, not position: cert-writer leaves out a chain file when no chain is published.
+        const byPath = new Map<string, RecordedFile['kind']>([
+          [resolve(paths.key), 'key'],
+          ...(paths.chain === null ? [] : [[resolve(paths.chain), 'chain'] as const]),
+          ...(paths.fullchain === null ? [] : [[resolve(paths.fullchain), 'fullchain'] as const]),
+        ]);
+        for (const f of result.files) record(byPath.get(f.path) ?? 'cert', f);
       } else {
         // Only one of the two paths was requested: write just that one (W3), already validated.
         if (paths.key !== null) {
