@@ -1,7 +1,8 @@
-import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type CertificateFileInfo, inspectCertificateFile } from '@tls-client/cert-writer';
 import type { CertType } from '@tls-client/protocol';
 import { LayerError } from './errors.js';
 import { openFlagStore } from './locate-state.js';
@@ -266,57 +267,23 @@ async function inspect(input: InspectInput): Promise<CertificateStatus> {
     result.files.push(await fileStatus(kind, path, recorded, input.names));
   }
   if (input.state !== 'written') return result;
-  const certText = await readText(input.paths.cert);
-  let cert: X509Certificate | undefined;
-  if (certText !== undefined) {
-    try {
-      cert = new X509Certificate(firstPem(certText, 'CERTIFICATE') ?? certText);
-    } catch {
-      cert = undefined;
-    }
-  }
-  if (cert !== undefined) {
-    result.subject = oneLine(cert.subject);
-    result.issuer = oneLine(cert.issuer);
-    result.sans = (cert.subjectAltName ?? '')
-      .split(', ')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const notAfter = new Date(cert.validTo);
-    result.notAfter = notAfter.toISOString();
-    result.daysLeft = Math.floor((notAfter.getTime() - input.now.getTime()) / 86_400_000);
-    result.fingerprint256 = cert.fingerprint256;
-    const keyText = await readText(input.paths.key);
-    if (keyText !== undefined) {
-      try {
-        const key = createPrivateKey(keyText);
-        const fromKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
-        const fromCert = cert.publicKey.export({ type: 'spki', format: 'der' });
-        result.keyMatches = Buffer.compare(fromKey, fromCert) === 0;
-      } catch {
-        result.keyMatches = false;
-      }
-    }
-  }
-  return result;
-}
-
-function oneLine(dn: string): string {
-  return dn.split('\n').filter(Boolean).join(', ');
-}
-
-function firstPem(text: string, label: string): string | undefined {
-  const match = new RegExp(`-----BEGIN ${label}-----[\\s\\S]*?-----END ${label}-----`).exec(text);
-  return match?.[0];
-}
-
-async function readText(path: string | null): Promise<string | undefined> {
-  if (path === null) return undefined;
+  if (input.paths.cert === null) return result;
+  let info: CertificateFileInfo;
   try {
-    return await readFile(path, 'utf8');
+    info = await inspectCertificateFile(input.paths.cert, input.paths.key ?? undefined);
   } catch {
-    return undefined;
+    // Missing or unreadable now: the file rows above say which.
+    return result;
   }
+  const { certificate } = info;
+  result.subject = certificate.subject;
+  result.issuer = certificate.issuer;
+  result.sans = certificate.sans;
+  result.notAfter = certificate.notAfter.toISOString();
+  result.daysLeft = Math.floor((certificate.notAfter.getTime() - input.now.getTime()) / 86_400_000);
+  result.fingerprint256 = certificate.fingerprint256;
+  if (info.key?.exists) result.keyMatches = info.key.matches;
+  return result;
 }
 
 async function fileStatus(
