@@ -179,15 +179,13 @@ export class HookRun {
       // Name the relation key (never the value) even when the message from the codec does not.
       const key = problem.key === undefined ? '' : `relation key "${problem.key}"`;
       const where = key !== '' && !problem.message.includes(key) ? `${key}: ` : '';
-      await this.#tool(() =>
-        this.tools.jujuLog(
-          `tls-client: skipped provider data: ${where}${problem.code}: ${problem.message}`,
-          'ERROR',
-        ),
+      await this.#log(
+        `tls-client: skipped provider data: ${where}${problem.code}: ${problem.message}`,
+        'ERROR',
       );
     }
     for (const warning of this.#warnings) {
-      await this.#tool(() => this.tools.jujuLog(`tls-client: ${warning}`, 'WARNING'));
+      await this.#log(`tls-client: ${warning}`, 'WARNING');
     }
 
     const next: LayerState = {
@@ -204,6 +202,18 @@ export class HookRun {
     const comparable = (state: LayerState) => JSON.stringify({ ...state, lastHook: '', lastRun: '' });
     if (comparable(next) !== comparable(this.#committed)) {
       store.setValue(STATE_KEY, { ...next, lastHook: ctx.hookName, lastRun: new Date().toISOString() });
+    }
+  }
+
+  /**
+   * Logging never fails the hook (as charmhelpers' log): when juju-log itself fails, the line goes to
+   * stderr, which Juju also captures into the unit log.
+   */
+  async #log(message: string, level: 'ERROR' | 'WARNING'): Promise<void> {
+    try {
+      await this.tools.jujuLog(message, level);
+    } catch {
+      process.stderr.write(`${level} ${message}\n`);
     }
   }
 
