@@ -1,11 +1,11 @@
 // Cost of CaInstaller.install when the CA changes (anchor rewritten, real update-ca-certificates run
 // in a sandbox root) against an install that changes nothing (compare bytes, no command), same run.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaInstaller, prepareDebianRoot } from '../../packages/ca-installer/dist/index.js';
+import { EmbeddedCa } from '../../packages/testing/dist/index.js';
 import { median, report } from './lib.mjs';
 
 const tool = ['/usr/sbin/update-ca-certificates', '/usr/bin/update-ca-certificates'].find((p) =>
@@ -18,34 +18,10 @@ if (tool === undefined) {
 
 const dir = await mkdtemp(join(tmpdir(), 'ca-installer-bench-'));
 try {
-  const makeCa = (cn) => {
-    const base = join(dir, cn);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        `${base}.key`,
-        '-out',
-        `${base}.pem`,
-        '-subj',
-        `/CN=${cn}`,
-        '-days',
-        '2',
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-      ],
-      { stdio: 'ignore' },
-    );
-    return readFileSync(`${base}.pem`, 'utf8');
-  };
-  const [caA, caB] = [makeCa('bench-a'), makeCa('bench-b')];
+  // Two CAs from the project's own embedded CA (self-signed, basicConstraints CA:TRUE).
+  const [caA, caB] = (
+    await Promise.all(['bench-a', 'bench-b'].map((commonName) => EmbeddedCa.create({ commonName })))
+  ).map((ca) => ca.caPem);
   const root = join(dir, 'root');
   await prepareDebianRoot(root);
   const installer = new CaInstaller({ root, updateCommand: tool });

@@ -1,8 +1,7 @@
 // cert-writer: 100 certificate/key pairs written fresh, then unchanged, then changed, against a naive
 // fs.writeFileSync of the same bytes in the same run. The unchanged pass must only read and compare:
 // its row counts the files it wrote (must be 0).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,70 +9,18 @@ import {
   writeCertificate,
   writeFileAtomic,
 } from '../../packages/cert-writer/dist/index.js';
+import { EmbeddedCa } from '../../packages/testing/dist/index.js';
 import { median, report } from './lib.mjs';
 
 const PAIRS = 100;
 const work = mkdtempSync(join(tmpdir(), 'cert-writer-bench-'));
 
-function openssl(args) {
-  execFileSync('openssl', args, { stdio: 'ignore', cwd: work });
-}
-
-function selfSigned(name) {
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-    ].concat(['-out', `${name}.crt`, '-subj', `/CN=${name}`, '-days', '30']),
-  );
-  return {
-    cert: readFileSync(join(work, `${name}.crt`), 'utf8'),
-    key: readFileSync(join(work, `${name}.key`), 'utf8'),
-  };
-}
-
-function issued(name) {
-  openssl(
-    [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-    ].concat(['-out', `${name}.csr`, '-subj', `/CN=${name}`]),
-  );
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'bench-ca.crt',
-      '-CAkey',
-      'bench-ca.key',
-      '-CAcreateserial',
-    ].concat(['-days', '30', '-out', `${name}.crt`]),
-  );
-  return {
-    cert: readFileSync(join(work, `${name}.crt`), 'utf8'),
-    key: readFileSync(join(work, `${name}.key`), 'utf8'),
-  };
-}
-
-const ca = selfSigned('bench-ca');
-const generations = [issued('bench-a'), issued('bench-b')];
+// Certificates come from the project's own embedded CA (node:crypto keys, node-forge signing).
+const ca = await EmbeddedCa.create({ commonName: 'bench-ca', keyType: 'ec' });
+const generations = ['bench-a', 'bench-b'].map((commonName) =>
+  ca.issue({ type: 'server', commonName, sans: [commonName] }),
+);
+const chain = ca.caPem;
 const pathsIn = (dir, i) => ({
   certPath: join(dir, `svc${i}`, 'cert.pem'),
   keyPath: join(dir, `svc${i}`, 'key.pem'),
@@ -82,7 +29,7 @@ const pathsIn = (dir, i) => ({
 async function writeAll(dir, gen) {
   const actions = { created: 0, updated: 0, unchanged: 0, repaired: 0 };
   for (let i = 0; i < PAIRS; i++) {
-    const { files } = await writeCertificate({ ...generations[gen], chain: ca.cert, ...pathsIn(dir, i) });
+    const { files } = await writeCertificate({ ...generations[gen], chain, ...pathsIn(dir, i) });
     for (const f of files) actions[f.action]++;
   }
   return actions;
@@ -94,7 +41,7 @@ function naiveAll(dir, gen) {
     const p = pathsIn(dir, i);
     mkdirSync(join(dir, `svc${i}`), { recursive: true });
     writeFileSync(p.keyPath, key);
-    writeFileSync(p.certPath, `${cert}\n${ca.cert}`);
+    writeFileSync(p.certPath, `${cert}\n${chain}`);
   }
 }
 
@@ -133,7 +80,7 @@ const changedNaiveMs = await median(() => {
 
 // Where the time goes: validation alone, and the atomic write of one file per pair.
 const validateMs = await median(() => {
-  for (let i = 0; i < PAIRS; i++) validateCertificate({ ...generations[0], chain: ca.cert });
+  for (let i = 0; i < PAIRS; i++) validateCertificate({ ...generations[0], chain });
 }, opts);
 const atomicDir = fresh();
 let atomicGen = 0;
