@@ -7,9 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, fileStamp, type Harness, UPDATE_CA_CERTIFICATES } from './helpers.js';
 import { clearChangedFlags, connectAndIssue, expectOk, standardFiles, standardSpec } from './scenario.js';
 
-const _bundlePath = (h: Harness) => join(h.root, 'etc', 'ssl', 'certs', 'ca-certificates.crt');
-const _caLine = (pem: string) => pem.trim().split('\n')[1]!;
-
 describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
   'TlsClient.run hook lifecycle (update-ca-certificates found)',
   () => {
