@@ -210,6 +210,15 @@ export function distEntry(): string {
   return entry;
 }
 
+/**
+ * Code for a child snippet that becomes another user once its imports are loaded. Dropping after the
+ * imports (rather than spawning as that user) lets the child load the package from a checkout that
+ * the user cannot read, such as a clone in a 0700 temp directory.
+ */
+export function dropPrivileges(uid: number, gid: number): string {
+  return `process.setgroups([${gid}]); process.setgid(${gid}); process.setuid(${uid});`;
+}
+
 /** Runs an ES module snippet in a child node, optionally as another user; returns its exit and output. */
 export function runNode(
   code: string,

@@ -22,6 +22,7 @@ import {
 import {
   bodyOf,
   distEntry,
+  dropPrivileges,
   type Fixtures,
   makeFixtures,
   mountTmpfs,
@@ -357,6 +358,7 @@ describe('writeCertificate faults', () => {
       import { readFileSync } from 'node:fs';
       const { writeCertificate } = await import(${JSON.stringify(entry)});
       const input = JSON.parse(readFileSync(${JSON.stringify(fixtures)}, 'utf8'));
+        ${dropPrivileges(65534, 65534)}
       const out = [];
       for (const sub of ['tls', 'missing/deeper']) {
         try {
@@ -365,7 +367,7 @@ describe('writeCertificate faults', () => {
         } catch (e) { out.push({ code: e.code, path: e.path, leaks: e.message.includes(input.key.split('\\n')[1]) }); }
       }
       console.log(JSON.stringify(out));`;
-    const run = runNode(code, { uid: 65534, gid: 65534 });
+    const run = runNode(code);
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual([
       { code: 'ERR_CERT_WRITER_PERMISSION', path: join(dir, 'tls', 'key.pem'), leaks: false },

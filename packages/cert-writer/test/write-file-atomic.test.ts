@@ -16,6 +16,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CertWriterError, cleanStaleTempFiles, writeFileAtomic } from '../src/index.js';
 import {
   distEntry,
+  dropPrivileges,
   mountTmpfs,
   removeTempDirs,
   requireMount,
@@ -321,13 +322,14 @@ describe('writeFileAtomic faults', () => {
     writeFileSync(join(dir, 'f'), 'old', { mode: 0o644 });
     const code = `
         const { writeFileAtomic } = await import(${JSON.stringify(entry)});
+        ${dropPrivileges(65534, 65534)}
         const out = [];
         for (const path of [${JSON.stringify(join(dir, 'f'))}, ${JSON.stringify(join(dir, 'missing', 'sub', 'f'))}]) {
           try { await writeFileAtomic(path, 'new'); out.push('written'); }
           catch (e) { out.push({ code: e.code, path: e.path, syscall: e.syscallCode }); }
         }
         console.log(JSON.stringify(out));`;
-    const run = runNode(code, { uid: 65534, gid: 65534 });
+    const run = runNode(code);
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual([
       { code: 'ERR_CERT_WRITER_PERMISSION', path: join(dir, 'f'), syscall: 'EACCES' },

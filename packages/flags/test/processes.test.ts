@@ -44,7 +44,7 @@ function runChild(
     const { uid, onReady } = options;
     const child = spawn(process.execPath, [childScript, built.dir, path, mode, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      ...(uid === undefined ? {} : { uid, gid: uid }),
+      ...(uid === undefined ? {} : { env: { ...process.env, TLS_CLIENT_TEST_DROP_UID: String(uid) } }),
     });
     let out = '';
     let err = '';
