@@ -303,7 +303,7 @@ export interface FilePlan {
   gid: number;
   existing: Existing | undefined;
   step: 'unchanged' | 'repair' | 'replace';
-  temp?: string;
+  temp?: string | undefined;
 }
 
 /** Checks the options, creates missing parents, applies the symlink policy and compares with the disk. */
