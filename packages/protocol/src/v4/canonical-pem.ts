@@ -4,6 +4,7 @@
  * This is an identity and sanity check, not an X.509 parser: the DER is walked only as far as the
  * outer TLVs, so a CSR's signature or a certificate's extensions are not verified here.
  */
+import { pyStrip } from './py-strip.js';
 
 /**
  * The longest PEM text the v4 decoders read, in characters (1 MiB, as cert-writer's
@@ -179,7 +180,7 @@ export function inspectPem(text: unknown, kind: PemExpectation): PemInspection {
       reason: `is ${text.length} characters, more than the ${MAX_PEM_LENGTH} a PEM block is read up to`,
     };
   }
-  const pem = text.trim();
+  const pem = pyStrip(text);
   const invalid = (reason: string): PemInspection => ({
     ok: false,
     code: 'ERR_PROTOCOL_INVALID_PEM',
