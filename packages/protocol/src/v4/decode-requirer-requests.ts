@@ -55,51 +55,67 @@ function readRequests(data: Databag, where: Where, into: RequirerRequest[], prob
   if (list === undefined) return;
   for (let index = 0; index < list.length; index++) {
     const entry = list[index];
-    const fail = (code: Parameters<V4Problems['add']>[0], what: string): void =>
-      problems.add(code, CSR_REQUESTS_KEY, what, where, index);
     if (!isPlainRecord(entry)) {
-      fail('ERR_PROTOCOL_INVALID_SHAPE', `must be an object (got ${describeValue(entry)})`);
+      problems.add(
+        'ERR_PROTOCOL_INVALID_SHAPE',
+        CSR_REQUESTS_KEY,
+        `must be an object (got ${describeValue(entry)})`,
+        where,
+        index,
+      );
       continue;
     }
     const csr = own(entry, 'certificate_signing_request');
     if (csr === undefined || csr === null) {
-      fail('ERR_PROTOCOL_MISSING_FIELD', 'has no "certificate_signing_request"');
+      problems.add(
+        'ERR_PROTOCOL_MISSING_FIELD',
+        CSR_REQUESTS_KEY,
+        'has no "certificate_signing_request"',
+        where,
+        index,
+      );
       continue;
     }
     if (typeof csr !== 'string') {
-      fail(
-        'ERR_PROTOCOL_INVALID_SHAPE',
-        `"certificate_signing_request" must be a string (got ${describeValue(csr)})`,
-      );
+      const what = `"certificate_signing_request" must be a string (got ${describeValue(csr)})`;
+      problems.add('ERR_PROTOCOL_INVALID_SHAPE', CSR_REQUESTS_KEY, what, where, index);
       continue;
     }
     // The Python model declares `ca: bool | None` without a default: absent is an error, null is false.
     if (!Object.hasOwn(entry, 'ca')) {
-      fail('ERR_PROTOCOL_MISSING_FIELD', 'has no "ca"');
+      problems.add('ERR_PROTOCOL_MISSING_FIELD', CSR_REQUESTS_KEY, 'has no "ca"', where, index);
       continue;
     }
     const ca = entry.ca;
     if (ca !== null && typeof ca !== 'boolean') {
-      fail('ERR_PROTOCOL_INVALID_SHAPE', `"ca" must be a boolean (got ${describeValue(ca)})`);
+      problems.add(
+        'ERR_PROTOCOL_INVALID_SHAPE',
+        CSR_REQUESTS_KEY,
+        `"ca" must be a boolean (got ${describeValue(ca)})`,
+        where,
+        index,
+      );
       continue;
     }
     const inspected = inspectPem(csr, 'csr');
     if (!inspected.ok) {
-      fail(inspected.code, `"certificate_signing_request" ${inspected.reason}`);
+      problems.add(
+        inspected.code,
+        CSR_REQUESTS_KEY,
+        `"certificate_signing_request" ${inspected.reason}`,
+        where,
+        index,
+      );
       continue;
     }
-    into.push({
-      relationId: where.relationId as string,
-      ...ownerOf(where),
-      certificateSigningRequest: inspected.pem,
-      ca: ca === true,
-      index,
-    });
+    const relationId = where.relationId as string;
+    const certificateSigningRequest = inspected.pem;
+    into.push(
+      where.unit !== undefined
+        ? { relationId, unit: where.unit, certificateSigningRequest, ca: ca === true, index }
+        : { relationId, app: where.app as string, certificateSigningRequest, ca: ca === true, index },
+    );
   }
-}
-
-function ownerOf(where: Where): { unit: string } | { app: string } {
-  return where.unit !== undefined ? { unit: where.unit } : { app: where.app as string };
 }
 
 function assertSources(list: unknown, name: 'units' | 'apps', field: 'unit' | 'app'): void {
