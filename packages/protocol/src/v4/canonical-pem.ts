@@ -90,9 +90,10 @@ class Base64Bytes {
   }
 }
 
-// The characters of a canonical body. A sticky regex runs in native code, several times faster
-// than a JavaScript loop over the characters; the line breaks are then checked with indexOf.
-const BODY_CHARS = /[A-Za-z0-9+/\n]*/y;
+// The first character that cannot be in a canonical body. A regex search runs in native code,
+// several times faster than a JavaScript loop over the characters; line breaks are checked with
+// indexOf.
+const NOT_BODY_CHAR = /[^A-Za-z0-9+/\n]/g;
 
 /**
  * The fast path: checks that `text[start, end)` is base64 already laid out canonically (lines of
@@ -105,10 +106,9 @@ function scanCanonicalBody(
   start: number,
   end: number,
 ): { digits: number; padding: number } | undefined {
-  BODY_CHARS.lastIndex = start;
-  BODY_CHARS.test(text);
-  // The regex may run on past `end` (the \n before the END line): stop there.
-  const dataEnd = Math.min(BODY_CHARS.lastIndex, end);
+  NOT_BODY_CHAR.lastIndex = start;
+  // The search runs on past `end` (the \n before the END line) to the END line's first dash.
+  const dataEnd = NOT_BODY_CHAR.test(text) ? Math.min(NOT_BODY_CHAR.lastIndex - 1, end) : end;
   const padding = end - dataEnd;
   if (padding > 2 || dataEnd <= start) return undefined;
   for (let i = dataEnd; i < end; i++) if (text.charCodeAt(i) !== 0x3d) return undefined;
