@@ -29,7 +29,7 @@ export interface DecodeRequirerRequestsInput {
 }
 
 /** A CSR a requirer asks the provider to sign. */
-export interface RequirerRequest {
+export interface RequirerCsrRequest {
   relationId: string;
   /** The unit whose databag held it (unit mode); absent for an app-mode request. */
   unit?: string | undefined;
@@ -44,13 +44,13 @@ export interface RequirerRequest {
 }
 
 /** The result of {@link decodeRequirerRequests}. */
-export interface RequirerRequests {
-  requests: RequirerRequest[];
+export interface DecodeRequirerRequestsResult {
+  requests: RequirerCsrRequest[];
   /** Every skipped list or entry, with its code, key, index and databag. */
   problems: ProtocolError[];
 }
 
-function readRequests(data: Databag, where: Where, into: RequirerRequest[], problems: V4Problems): void {
+function readRequests(data: Databag, where: Where, into: RequirerCsrRequest[], problems: V4Problems): void {
   const list = readJsonList(data, CSR_REQUESTS_KEY, problems, where);
   if (list === undefined) return;
   for (let index = 0; index < list.length; index++) {
@@ -143,14 +143,14 @@ function assertSources(list: unknown, name: 'units' | 'apps', field: 'unit' | 'a
  * const { requests, problems } = decodeRequirerRequests({ units, apps });
  * for (const r of requests) sign(r.certificateSigningRequest, r.ca);
  */
-export function decodeRequirerRequests(input: DecodeRequirerRequestsInput): RequirerRequests {
+export function decodeRequirerRequests(input: DecodeRequirerRequestsInput): DecodeRequirerRequestsResult {
   if (input === null || typeof input !== 'object')
     throw new TypeError('decodeRequirerRequests: input must be an object');
   const { units, apps = [] } = input;
   assertSources(units, 'units', 'unit');
   assertSources(apps, 'apps', 'app');
   const problems = new V4Problems();
-  const requests: RequirerRequest[] = [];
+  const requests: RequirerCsrRequest[] = [];
   for (const { relationId, unit, data } of units)
     readRequests(data, { relationId, unit }, requests, problems);
   for (const { relationId, app, data } of apps) readRequests(data, { relationId, app }, requests, problems);
