@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { canonicalIp } from './ip.js';
 
 /** An extra X.509 extension of a CSR; those given to `createCsr` are always marked critical. */
 export interface CsrExtension {
@@ -45,44 +46,6 @@ export const SUBJECT_FIELDS = [
   'localityName',
 ] as const;
 
-/** The canonical text of an IP address: IPv4 dotted, IPv6 compressed lowercase (RFC 5952), as Python's `ipaddress`. */
-export function canonicalIp(ip: string): string {
-  const family = isIP(ip);
-  if (family === 4)
-    return ip
-      .split('.')
-      .map((part) => String(Number(part)))
-      .join('.');
-  if (family !== 6) throw new TypeError('not an IP address');
-  let text = ip.toLowerCase();
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4[1]!.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, -v4[1]!.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups =
-    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  const hex = groups.map((g) => Number.parseInt(g, 16).toString(16));
-  // The longest run of two or more zero groups becomes "::" (the first one on a tie).
-  let best = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (hex[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && hex[j] === '0') j++;
-    if (j - i > bestLength) [best, bestLength] = [i, j - i];
-    i = j;
-  }
-  if (best === -1) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLength).join(':')}`;
-}
-
 function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefined, map = (s: string) => s) {
   const left = new Set((a ?? []).map(map));
   const right = new Set((b ?? []).map(map));
@@ -116,27 +79,4 @@ export function attributesEqual(a: CsrAttributes, b: CsrAttributes): boolean {
   const x = a.additionalCriticalExtensions ?? [];
   const y = b.additionalCriticalExtensions ?? [];
   return x.length === y.length && x.every((e, i) => e.oid === y[i]!.oid && sameBytes(e.value, y[i]!.value));
-}
-
-/** The 4 or 16 bytes of an IP address (for an iPAddress SAN). */
-export function ipToBytes(ip: string): Buffer {
-  const text = canonicalIp(ip);
-  if (isIP(text) === 4) return Buffer.from(text.split('.').map(Number));
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups =
-    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
-  return out;
-}
-
-/** The canonical text of a 4- or 16-byte iPAddress; undefined for any other length. */
-export function bytesToIp(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 4) return [...bytes].join('.');
-  if (bytes.length !== 16) return undefined;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return canonicalIp(groups.join(':'));
 }

@@ -13,7 +13,8 @@ import {
   Type,
   toDer,
 } from './asn1.js';
-import { type CsrAttributes, type CsrExtension, ipToBytes, SUBJECT_FIELDS } from './attributes.js';
+import { type CsrAttributes, type CsrExtension, SUBJECT_FIELDS } from './attributes.js';
+import { ipToBytes } from './ip.js';
 import { EXTENSION_REQUEST, NAME_ATTRIBUTES, SUBJECT_ALT_NAME } from './oids.js';
 import { derToPem } from './pem.js';
 import { toPrivateKey } from './private-key.js';
@@ -62,7 +63,6 @@ function checkList(name: string, value: unknown, check: (item: string) => boolea
   return [...new Set(value as string[])];
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: printable ASCII only.
 const DNS_NAME = /^[\x21-\x7e]{1,253}$/;
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: IA5 is 7-bit.

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { type Asn1Node, asn1, bytesOf, Class, children, fromDer, oidOf, Type, toDer } from './asn1.js';
-import { bytesToIp } from './attributes.js';
 import { CsrError } from './errors.js';
+import { bytesToIp } from './ip.js';
 import { EXTENSION_REQUEST, NAME_ATTRIBUTES, SUBJECT_ALT_NAME } from './oids.js';
 import type { CsrSubject, ParsedCsr, ParsedExtension } from './parsed-csr.js';
 import { derToPem, pemToDer } from './pem.js';
