@@ -7,15 +7,9 @@ import {
   type ProtocolError,
   parseJsonView,
 } from '@tls-client/protocol';
+import { padHuge, truncatePem, withTextDump } from './embedded-ca-faults.js';
 import type { FakeModel } from './fake-model.js';
-import {
-  createIssuer,
-  generateKeyPair,
-  type Issuer,
-  issueCertificate,
-  type KeyType,
-  withTextDump,
-} from './x509.js';
+import { createIssuer, generateKeyPair, type Issuer, issueCertificate, type KeyType } from './x509.js';
 
 /**
  * Deliberately bad provider data for fault tests:
@@ -105,17 +99,6 @@ function usageOf(type: CertType): 'server' | 'client' | 'both' | 'ca' {
   return 'ca';
 }
 
-function truncatePem(pem: string): string {
-  const lines = pem.trimEnd().split('\n');
-  return `${lines.slice(0, Math.max(2, Math.floor(lines.length / 2))).join('\n')}\n`;
-}
-
-function padHuge(pem: string, bytes: number): string {
-  const dump = withTextDump(pem).slice(0, -pem.length);
-  const copies = Math.ceil(bytes / dump.length);
-  return `${dump.repeat(copies)}${pem}`;
-}
-
 /**
  * A certificate authority that plays the provider side of the legacy `tls-certificates` relation
  * against a {@link FakeModel}: it reads our unit's committed requests, issues certificates (server
@@ -200,7 +183,7 @@ export class EmbeddedCa {
         commonName: request.commonName,
         sans: request.sans ?? [],
         usage,
-        ...(usage === 'ca' ? { pathLength: 0 } : {}),
+        pathLength: usage === 'ca' ? 0 : undefined,
         ...validity(options.validityDays ?? this.#options.validityDays),
       },
       key,
@@ -287,6 +270,7 @@ export class EmbeddedCa {
     const changes = encodeProviderData({
       current,
       ca,
+      // EncodeProviderDataInput (protocol) declares these without `| undefined`.
       ...(chain === undefined ? {} : { chain }),
       ...(globalClient === undefined ? {} : { globalClient }),
       answers,
