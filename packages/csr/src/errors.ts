@@ -39,5 +39,9 @@ export class CsrError extends Error {
   }
 }
 
-/** Largest PEM accepted for a CSR or certificate, in bytes (64 KiB; a CSR with 500 SANs is ~20 KiB). */
-export const MAX_PEM_BYTES = 64 * 1024;
+/**
+ * Largest PEM accepted for a CSR or certificate, in bytes: 1 MiB, the limit of protocol's v4
+ * decoders (`MAX_PEM_LENGTH`) and cert-writer (`MAX_PEM_BYTES`), so a value one accepts is never
+ * "too large" for another. A CSR with 500 SANs is about 20 KiB.
+ */
+export const MAX_PEM_BYTES = 1024 * 1024;

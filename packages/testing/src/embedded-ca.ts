@@ -8,6 +8,13 @@ import {
   parseJsonView,
 } from '@tls-client/protocol';
 import { padHuge, truncatePem, withTextDump } from './embedded-ca-faults.js';
+import {
+  type AnswerV4Options,
+  type AnswerV4Result,
+  answerV4,
+  type SanPolicy,
+  type V4Memory,
+} from './embedded-ca-v4.js';
 import type { FakeModel } from './fake-model.js';
 import { createIssuer, generateKeyPair, type Issuer, issueCertificate, type KeyType } from './x509.js';
 
@@ -37,8 +44,8 @@ const FAULT_MODES: readonly FaultMode[] = [
   'key-as-cert',
 ];
 
-/** Options of {@link EmbeddedCa.create}. */
-export interface EmbeddedCaOptions {
+/** Options of {@link EmbeddedCa.create}. The {@link SanPolicy} fields apply to v4 answers. */
+export interface EmbeddedCaOptions extends SanPolicy {
   /** CN of the root CA. Default `Embedded Test CA`. */
   commonName?: string;
   /** Validity of issued certificates in days, from now. Default 365. Zero or less gives expired certificates. */
@@ -115,7 +122,9 @@ export class EmbeddedCa {
   #root: Issuer;
   #intermediate: Issuer | undefined;
   #generation = 0;
-  readonly #options: Required<Omit<EmbeddedCaOptions, 'withIntermediate'>> & { withIntermediate: boolean };
+  readonly #options: Required<Omit<EmbeddedCaOptions, keyof SanPolicy>>;
+  readonly #policy: SanPolicy;
+  readonly #v4Memory: V4Memory = new Map();
   // Per (relation, provider unit, requirer, type, CN): the SANs and CA generation last published.
   readonly #published = new Map<string, { sans: string; generation: number; cert: string }>();
 
@@ -126,6 +135,11 @@ export class EmbeddedCa {
       caValidityDays: options.caValidityDays ?? 3650,
       withIntermediate: options.withIntermediate ?? false,
       keyType: options.keyType ?? 'ec',
+    };
+    this.#policy = {
+      refuseIpSans: options.refuseIpSans,
+      refuseWildcardDns: options.refuseWildcardDns,
+      allowedDomains: options.allowedDomains,
     };
     if (!['ec', 'rsa'].includes(this.#options.keyType)) throw new TypeError("keyType must be 'ec' or 'rsa'");
     if (!Number.isFinite(this.#options.validityDays)) throw new TypeError('validityDays must be a number');
@@ -196,6 +210,41 @@ export class EmbeddedCa {
   async rotate(): Promise<void> {
     this.#generation += 1;
     [this.#root, this.#intermediate] = this.#makeIssuers();
+  }
+
+  /**
+   * Plays the v4 provider (protocol-v4 §3, charmlibs 1.10) for `relationId`: reads the CSRs of
+   * our unit's databag, of `otherUnits` and of our application's databag; signs each new one as
+   * the Python reference signer does (subject and SANs from the CSR, chain `[cert, intermediate?,
+   * root]`, `ca` the root); and publishes `certificates` (CSR echoed in canonical PEM) and
+   * `request_errors` (CSRs the SAN policy refuses) in the provider's application databag. Entries
+   * whose CSR is gone are removed; after {@link EmbeddedCa.rotate}, the first answer marks every
+   * older entry `revoked: true` and the next one signs those CSRs again.
+   * @throws {TestingError} `ERR_TESTING_UNKNOWN_RELATION` for an unknown relation.
+   */
+  async answerV4(
+    model: FakeModel,
+    relationId: string,
+    options: AnswerV4Options = {},
+  ): Promise<AnswerV4Result> {
+    const chainAfterLeaf = [
+      ...(this.#intermediate === undefined ? [] : [this.#intermediate.certPem]),
+      this.#root.certPem,
+    ];
+    return answerV4(
+      {
+        issuer: this.#intermediate ?? this.#root,
+        rootPem: this.#root.certPem,
+        chainAfterLeaf,
+        generation: this.#generation,
+        validity: (expired) => validity(expired ? -1 : this.#options.validityDays),
+        policy: this.#policy,
+      },
+      this.#v4Memory,
+      model,
+      relationId,
+      options,
+    );
   }
 
   /**
