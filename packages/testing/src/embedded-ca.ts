@@ -1,11 +1,13 @@
 import {
   type CertRequest,
   type CertType,
+  decodeProviderData,
   decodeRequirerData,
   encodeProviderData,
   mangleUnitName,
+  normalizeSans,
   type ProtocolError,
-  parseJsonView,
+  type ProviderView,
 } from '@tls-client/protocol';
 import { padHuge, truncatePem, withTextDump } from './embedded-ca-faults.js';
 import {
@@ -268,6 +270,15 @@ export class EmbeddedCa {
     }
     const decoded = decodeRequirerData(model.localUnitData(relationId), model.unit, { relationId });
     const current = model.remoteUnitData(relationId, providerUnit);
+    const shape = options.intermediateShape ?? 'per-cn';
+    const view = (data: Record<string, string>) =>
+      decodeProviderData({
+        unitName: model.unit,
+        units: [{ relationId, unit: providerUnit, data }],
+        published: model.localUnitData(relationId),
+        intermediateShape: shape,
+      });
+    const before = view(current);
     const answers: {
       unitName: string;
       request: CertRequest & { topLevel?: boolean };
@@ -279,10 +290,9 @@ export class EmbeddedCa {
       const id = [relationId, providerUnit, decoded.unitName, request.type, request.commonName].join(
         '\u0000',
       );
-      const sans = JSON.stringify([...new Set(request.sans ?? [])].sort());
+      const sans = JSON.stringify(normalizeSans(request.sans));
       const last = this.#published.get(id);
-      const stillPublished =
-        last !== undefined && this.#publishedCert(current, decoded.unitName, request, options) === last.cert;
+      const stillPublished = last !== undefined && publishedCert(before, request, shape) === last.cert;
       if (fault === undefined && stillPublished && last.sans === sans && last.generation === this.#generation)
         continue;
       const pair = this.issue(request);
@@ -323,13 +333,21 @@ export class EmbeddedCa {
       ...(chain === undefined ? {} : { chain }),
       ...(globalClient === undefined ? {} : { globalClient }),
       answers,
-      intermediateShape: options.intermediateShape ?? 'per-cn',
+      intermediateShape: shape,
     });
     const data = changes.data;
     if (fault === 'garbage-json') {
-      const prefix = `${mangleUnitName(decoded.unitName)}.processed_`;
-      const keys = Object.keys(data).filter((k) => k.startsWith(prefix));
-      for (const key of keys.length > 0 ? keys : [`${prefix}requests`]) data[key] = '{"this is": not json';
+      // Spoil every answer map the encoder wrote for this unit (read back with the decoder).
+      const after = view(data);
+      const issued = [
+        ...after.server,
+        ...after.client,
+        ...after.intermediate,
+        ...(after.application ? [after.application] : []),
+      ];
+      const maps = new Set(issued.map((c) => c.sourceKey).filter((key) => data[key]?.startsWith('{')));
+      if (maps.size === 0) maps.add(`${mangleUnitName(decoded.unitName)}.processed_requests`);
+      for (const key of maps) data[key] = '{"this is": not json';
     }
     model.setRemoteUnitData(relationId, providerUnit, data, { replace: true });
     // Faulty answers are not remembered, so the next clean answer replaces them.
@@ -339,32 +357,16 @@ export class EmbeddedCa {
     }
     return { issued: answers.length, providerUnit, unitName: decoded.unitName, problems: decoded.problems };
   }
+}
 
-  // The certificate currently published for a request in a provider databag, if any.
-  #publishedCert(
-    data: Readonly<Record<string, string>>,
-    unitName: string,
-    request: CertRequest & { topLevel: boolean },
-    options: AnswerOptions,
-  ): string | undefined {
-    const prefix = mangleUnitName(unitName);
-    if (request.type === 'server' && request.topLevel) return data[`${prefix}.server.cert`];
-    const suffix = {
-      server: 'processed_requests',
-      client: 'processed_client_requests',
-      application: 'processed_application_requests',
-      intermediate: 'processed_intermediate_requests',
-    }[request.type];
-    const map = parseJsonView(data[`${prefix}.${suffix}`]);
-    if (typeof map !== 'object' || map === null) return undefined;
-    const entryName =
-      request.type === 'application' ||
-      (request.type === 'intermediate' && options.intermediateShape === 'app_data')
-        ? 'app_data'
-        : request.commonName;
-    const entry = (map as Record<string, unknown>)[entryName];
-    if (typeof entry !== 'object' || entry === null) return undefined;
-    const cert = (entry as Record<string, unknown>).cert;
-    return typeof cert === 'string' ? cert : undefined;
-  }
+// The certificate currently published for a request, as the protocol's decoder reads it.
+function publishedCert(
+  view: ProviderView,
+  request: CertRequest,
+  shape: 'per-cn' | 'app_data',
+): string | undefined {
+  if (request.type === 'application') return view.application?.cert;
+  const name = request.type === 'intermediate' && shape === 'app_data' ? 'app_data' : request.commonName;
+  const list = { server: view.server, client: view.client, intermediate: view.intermediate }[request.type];
+  return list.find((c) => c.commonName === name)?.cert;
 }
