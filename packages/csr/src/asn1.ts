@@ -2,8 +2,8 @@
 // the `@tls-client/csr/forge` entry and the modules the main entry loads lazily import this file.
 import forgeAsn1 from 'node-forge/lib/asn1.js';
 
-/** node-forge's ASN.1 codec (`forge.asn1`), as loaded by this package. */
-export const asn1 = forgeAsn1;
+// Kept private, so that no declaration this package ships refers to node-forge's types.
+const asn1 = forgeAsn1;
 
 /** A node of node-forge's ASN.1 tree (`forge.asn1.Asn1`); byte values are binary strings. */
 export interface Asn1Node {
@@ -14,9 +14,26 @@ export interface Asn1Node {
 }
 
 type ForgeAsn1 = import('node-forge').asn1.Asn1;
-const { Class, Type } = asn1;
 
-export const fromForge = (node: ForgeAsn1): Asn1Node => node as unknown as Asn1Node;
+/** ASN.1 tag classes. */
+export const Class: { readonly UNIVERSAL: number; readonly CONTEXT_SPECIFIC: number } = asn1.Class;
+/** The universal tag numbers this package uses. */
+export const Type: {
+  readonly BOOLEAN: number;
+  readonly INTEGER: number;
+  readonly BITSTRING: number;
+  readonly OCTETSTRING: number;
+  readonly NULL: number;
+  readonly OID: number;
+  readonly UTF8: number;
+  readonly SEQUENCE: number;
+  readonly SET: number;
+  readonly PRINTABLESTRING: number;
+  readonly IA5STRING: number;
+  readonly BMPSTRING: number;
+} = asn1.Type;
+
+const fromForge = (node: ForgeAsn1): Asn1Node => node as unknown as Asn1Node;
 const toForge = (node: Asn1Node): ForgeAsn1 => node as unknown as ForgeAsn1;
 
 export function binary(bytes: Uint8Array): string {
@@ -51,8 +68,18 @@ export function primitive(type: number, bytes: string): Asn1Node {
   return fromForge(asn1.create(Class.UNIVERSAL, type, false, bytes));
 }
 
+/** The content bytes of a dotted OID (a binary string). */
+export function oidBytes(dotted: string): string {
+  return asn1.oidToDer(dotted).getBytes();
+}
+
+/** The dotted OID of content bytes. */
+export function oidFromBytes(bytes: string): string {
+  return asn1.derToOid(bytes);
+}
+
 export function oid(dotted: string): Asn1Node {
-  return primitive(Type.OID, asn1.oidToDer(dotted).getBytes());
+  return primitive(Type.OID, oidBytes(dotted));
 }
 
 export function contextTag(tag: number, constructed: boolean, value: string | Asn1Node[]): Asn1Node {
@@ -83,7 +110,5 @@ export function bytesOf(node: Asn1Node | undefined, what: string): string {
 
 export function oidOf(node: Asn1Node | undefined, what: string): string {
   if (node?.tagClass !== Class.UNIVERSAL || node.type !== Type.OID) throw new Error(`${what} is not an OID`);
-  return asn1.derToOid(bytesOf(node, what));
+  return oidFromBytes(bytesOf(node, what));
 }
-
-export { Class, Type };

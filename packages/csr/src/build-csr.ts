@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
   type Asn1Node,
-  asn1,
   binary,
   contextTag,
   oid,
+  oidBytes,
   primitive,
   sequence,
   set,
@@ -128,7 +128,7 @@ export function createCsrSync(
   const extensions: Asn1Node[] = [];
   if (dns.length + ips.length + oids.length > 0) {
     const names = [
-      ...oids.map((o) => contextTag(8, false, asn1.oidToDer(o).getBytes())),
+      ...oids.map((o) => contextTag(8, false, oidBytes(o))),
       ...ips.map((ip) => contextTag(7, false, binary(ipToBytes(ip)))),
       ...dns.map((name) => contextTag(2, false, name)),
     ];

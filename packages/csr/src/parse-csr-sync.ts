@@ -1,5 +1,15 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { type Asn1Node, asn1, bytesOf, Class, children, fromDer, oidOf, Type, toDer } from './asn1.js';
+import {
+  type Asn1Node,
+  bytesOf,
+  Class,
+  children,
+  fromDer,
+  oidFromBytes,
+  oidOf,
+  Type,
+  toDer,
+} from './asn1.js';
 import { CsrError } from './errors.js';
 import { bytesToIp } from './ip.js';
 import { EXTENSION_REQUEST, NAME_ATTRIBUTES, SUBJECT_ALT_NAME } from './oids.js';
@@ -74,7 +84,7 @@ function readSans(extensions: readonly ParsedExtension[]) {
     if (name.tagClass !== Class.CONTEXT_SPECIFIC || typeof name.value !== 'string') continue;
     if (name.type === 2) sans.dns.push(name.value);
     else if (name.type === 1) sans.email.push(name.value);
-    else if (name.type === 8) sans.oid.push(asn1.derToOid(name.value));
+    else if (name.type === 8) sans.oid.push(oidFromBytes(name.value));
     else if (name.type === 7) {
       const ip = bytesToIp(Buffer.from(name.value, 'binary'));
       if (ip !== undefined) sans.ip.push(ip);
