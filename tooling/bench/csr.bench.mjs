@@ -62,23 +62,36 @@ for (const type of ['ec', 'rsa']) {
 report('key + CSR generation, in process, vs spawning openssl req for the same', rows);
 
 const entry = new URL('../../packages/csr/dist/index.js', import.meta.url).href;
-const spawn = (code) => () => execFileSync(process.execPath, ['--input-type=module', '-e', code]);
+const spawn = (code) => () =>
+  execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
 // The machine may be busy: each sample runs `node -e 0` and the case back to back, and the
-// medians of both are reported, so a load spike moves both sides.
-function paired(code, runs = 15) {
+// medians of both are reported, so a load spike moves both sides. Each child also prints its own
+// CPU time (user + system, from process.cpuUsage() at exit), which a busy machine inflates less.
+const cpuTail = `;const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))`;
+function paired(code, runs = 21) {
+  const sample = (c) => {
+    const start = performance.now();
+    const cpu = Number(spawn(`${c}${cpuTail}`)());
+    return [performance.now() - start, cpu];
+  };
   const base = [];
   const mine = [];
-  spawn(code)();
+  sample(code);
   for (let i = 0; i < runs; i++) {
-    let start = performance.now();
-    spawn('0')();
-    base.push(performance.now() - start);
-    start = performance.now();
-    spawn(code)();
-    mine.push(performance.now() - start);
+    base.push(sample('0'));
+    mine.push(sample(code));
   }
   const mid = (xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  return { ms: mid(mine), baselineMs: mid(base) };
+  return {
+    ms: mid(mine.map((x) => x[0])),
+    baselineMs: mid(base.map((x) => x[0])),
+    extra: {
+      'cpu ms': mid(mine.map((x) => x[1])).toFixed(1),
+      'baseline cpu ms': mid(base.map((x) => x[1])).toFixed(1),
+      'cpu ratio': `${(mid(mine.map((x) => x[1])) / mid(base.map((x) => x[1]))).toFixed(2)}x`,
+      baseline: 'node -e 0',
+    },
+  };
 }
 const importRows = [];
 const keyCode = `const { generateKeyPairSync } = await import('node:crypto'); const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });`;
@@ -97,7 +110,7 @@ for (const [name, code] of [
     `(await import('node:module')).createRequire(${JSON.stringify(entry)})('node-forge')`,
   ],
 ]) {
-  importRows.push({ case: name, ...paired(code), extra: { baseline: 'node -e 0' } });
+  importRows.push({ case: name, ...paired(code) });
 }
 report('import cost on a hook path vs starting node', importRows);
 rmSync(dir, { recursive: true, force: true });
