@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCsrSync, parseCsrSync } from '../src/forge.js';
-import { createCsr, generatePrivateKey, MAX_PEM_BYTES, parseCsr } from '../src/index.js';
+import { CsrError, createCsr, generatePrivateKey, MAX_PEM_BYTES, parseCsr } from '../src/index.js';
 
 let key: string;
 let pem: string;
@@ -90,5 +91,52 @@ describe('parseCsr', () => {
   it('accepts the NEW CERTIFICATE REQUEST label and CRLF line ends', () => {
     const legacy = pem.replace(/CERTIFICATE REQUEST/g, 'NEW CERTIFICATE REQUEST').replace(/\n/g, '\r\n');
     expect(parseCsrSync(legacy).pem).toBe(pem);
+  });
+});
+
+describe('parseCsr on random input', () => {
+  const parsesOrCsrError = (text: string) => {
+    try {
+      parseCsrSync(text);
+    } catch (error) {
+      expect(error).toBeInstanceOf(CsrError);
+    }
+  };
+
+  it('gives a CsrError, never another exception, for random bytes in CSR armour', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        parsesOrCsrError(armour(Buffer.from(bytes).toString('base64')));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives a CsrError or a result for a real CSR with bytes changed, cut or inserted', () => {
+    const der = Buffer.from(body().replace(/\n/g, ''), 'base64');
+    fc.assert(
+      fc.property(
+        fc.nat(der.length - 1),
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom('flip', 'cut', 'insert'),
+        (at, byte, how) => {
+          const changed =
+            how === 'flip'
+              ? Buffer.concat([der.subarray(0, at), Buffer.from([byte]), der.subarray(at + 1)])
+              : how === 'cut'
+                ? der.subarray(0, at)
+                : Buffer.concat([der.subarray(0, at), Buffer.from([byte]), der.subarray(at)]);
+          parsesOrCsrError(armour(changed.toString('base64')));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives a CsrError for any random text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => parsesOrCsrError(text)),
+      { numRuns: 300 },
+    );
   });
 });
