@@ -125,7 +125,8 @@ export type V4Memory = Map<string, Map<string, Remembered>>;
 const OWN_EXTENSIONS = new Set(['2.5.29.17', '2.5.29.19', '2.5.29.14', '2.5.29.35']);
 const KEY_USAGE = '2.5.29.15';
 
-function signCsr(
+/** Signs one CSR as the Python reference signer does (protocol-v4 §3.3). */
+export function signCsr(
   csr: ParsedCsr,
   ca: boolean,
   authority: V4Authority,

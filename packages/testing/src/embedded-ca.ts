@@ -1,3 +1,4 @@
+import { parseCsrSync } from '@tls-client/csr/forge';
 import {
   type CertRequest,
   type CertType,
@@ -15,6 +16,8 @@ import {
   type AnswerV4Result,
   answerV4,
   type SanPolicy,
+  signCsr,
+  type V4Authority,
   type V4Memory,
 } from './embedded-ca-v4.js';
 import type { FakeModel } from './fake-model.js';
@@ -208,6 +211,24 @@ export class EmbeddedCa {
     return { cert, key: key.keyPem };
   }
 
+  /**
+   * Signs one v4 CSR outside any relation, as {@link EmbeddedCa.answerV4} does, and returns the
+   * certificate with the `ca` and `chain` it would publish.
+   * @throws {CsrError} (from `@tls-client/csr`) for a CSR that does not parse.
+   */
+  signCsr(
+    csrPem: string,
+    options: { ca?: boolean } = {},
+  ): { certificate: string; ca: string; chain: string[] } {
+    const authority = this.#v4Authority();
+    const certificate = signCsr(parseCsrSync(csrPem), options.ca ?? false, authority).trim();
+    return {
+      certificate,
+      ca: authority.rootPem.trim(),
+      chain: [certificate, ...authority.chainAfterLeaf.map((p) => p.trim())],
+    };
+  }
+
   /** Replaces the CA (and intermediate) with new keys; the next {@link EmbeddedCa.answer} re-issues everything. */
   async rotate(): Promise<void> {
     this.#generation += 1;
@@ -229,24 +250,19 @@ export class EmbeddedCa {
     relationId: string,
     options: AnswerV4Options = {},
   ): Promise<AnswerV4Result> {
-    const chainAfterLeaf = [
-      ...(this.#intermediate === undefined ? [] : [this.#intermediate.certPem]),
-      this.#root.certPem,
-    ];
-    return answerV4(
-      {
-        issuer: this.#intermediate ?? this.#root,
-        rootPem: this.#root.certPem,
-        chainAfterLeaf,
-        generation: this.#generation,
-        validity: (expired) => validity(expired ? -1 : this.#options.validityDays),
-        policy: this.#policy,
-      },
-      this.#v4Memory,
-      model,
-      relationId,
-      options,
-    );
+    return answerV4(this.#v4Authority(), this.#v4Memory, model, relationId, options);
+  }
+
+  #v4Authority(): V4Authority {
+    const intermediate = this.#intermediate === undefined ? [] : [this.#intermediate.certPem];
+    return {
+      issuer: this.#intermediate ?? this.#root,
+      rootPem: this.#root.certPem,
+      chainAfterLeaf: [...intermediate, this.#root.certPem],
+      generation: this.#generation,
+      validity: (expired) => validity(expired ? -1 : this.#options.validityDays),
+      policy: this.#policy,
+    };
   }
 
   /**

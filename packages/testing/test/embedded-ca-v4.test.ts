@@ -204,6 +204,20 @@ describe('EmbeddedCa.answerV4', () => {
     expect(published().certificates.map((c) => c.certificateSigningRequest)).toEqual([unitCsr]);
   });
 
+  it('signs one CSR outside any relation with signCsr, and refuses a CSR that does not parse', async () => {
+    const withSub = await EmbeddedCa.create({ withIntermediate: true });
+    const { certificate, ca: root, chain } = withSub.signCsr(unitCsr);
+    expect(chain).toEqual([certificate, withSub.chainPem!.trim(), withSub.caPem.trim()]);
+    expect(root).toBe(withSub.caPem.trim());
+    expect(new X509Certificate(certificate).verify(new X509Certificate(withSub.chainPem!).publicKey)).toBe(
+      true,
+    );
+    expect(new X509Certificate(withSub.signCsr(appCsr, { ca: true }).certificate).ca).toBe(true);
+    expect(() =>
+      withSub.signCsr('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----'),
+    ).toThrow(expect.objectContaining({ name: 'CsrError', code: 'ERR_CSR_MALFORMED' }));
+  });
+
   it('publishes capabilities when asked, and rejects an unknown fault mode', async () => {
     await ca.answerV4(model, rel, { capabilities: { supportsIpSans: true, providerType: 'self-signed' } });
     expect(model.remoteAppData(rel).capabilities).toBe(
