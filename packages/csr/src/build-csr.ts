@@ -1,5 +1,4 @@
-import type { KeyObject } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
   type Asn1Node,
@@ -64,7 +63,6 @@ function checkList(name: string, value: unknown, check: (item: string) => boolea
 }
 
 const DNS_NAME = /^[\x21-\x7e]{1,253}$/;
-const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: IA5 is 7-bit.
 const IA5 = /^[\x00-\x7f]+$/;
 
@@ -110,8 +108,6 @@ export function createCsrSync(
     stateOrProvinceName: checkText('stateOrProvinceName', attributes.stateOrProvinceName),
     localityName: checkText('localityName', attributes.localityName),
   };
-  if (fields.countryName !== undefined && !PRINTABLE.test(fields.countryName))
-    throw new TypeError('bad countryName');
   const extra = checkExtensions(attributes.additionalCriticalExtensions);
   const addUniqueId = attributes.addUniqueId ?? true;
   const uniqueId = checkText('uniqueId', options.uniqueId) ?? randomUUID();

@@ -256,12 +256,11 @@ export function answerV4(
       live !== undefined &&
       pemEquals(live.certificate, last.certificate) &&
       (live.revoked ?? false) === last.revoked;
-    const entry = (certificate: string, revoked?: boolean): ProviderCertificateInput => ({
+    const entry = (certificate: string): ProviderCertificateInput => ({
       ca: authority.rootPem,
       certificateSigningRequest: csrPem,
       certificate,
       chain: [certificate, ...authority.chainAfterLeaf],
-      revoked,
     });
     if (intact && last.generation === authority.generation) {
       certificates.push({ ...live, certificateSigningRequest: csrPem });
