@@ -6,6 +6,7 @@ export {
   type FaultMode,
   type IssuedPair,
 } from './embedded-ca.js';
+export type { AnswerV4Options, AnswerV4Result, SanPolicy, V4FaultMode } from './embedded-ca-v4.js';
 export { TestingError, type TestingErrorCode } from './errors.js';
 export {
   FakeModel,
