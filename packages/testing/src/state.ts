@@ -40,6 +40,65 @@ export interface PendingRelationSets {
   app: DatabagRecord;
 }
 
+/** One revision of a secret. Values are kept base64-encoded, as Juju stores them. */
+export interface SecretRevisionState {
+  revision: number;
+  content: Record<string, string>;
+  /** ISO time at which this revision expires (`--expire`), if any. */
+  expireAt?: string | undefined;
+}
+
+/** A grant of a secret over a relation, to the remote application or one unit of it. */
+export interface SecretGrantState {
+  relationId: string;
+  unit?: string | undefined;
+}
+
+/** A secret, owned by our unit, our application, or (shared with us) a remote application. */
+export interface SecretState {
+  /** The bare id (20 characters of base32hex, like Juju's xid). */
+  id: string;
+  ownerKind: 'application' | 'unit';
+  /** The owning application or unit name. */
+  owner: string;
+  /** The owner's label (unique per owner). */
+  label?: string | undefined;
+  description?: string | undefined;
+  rotation?: string | undefined;
+  rotatesAt?: string | undefined;
+  revisions: SecretRevisionState[];
+  /** The highest revision ever made; numbering goes on after removals. */
+  latestRevision: number;
+  grants: SecretGrantState[];
+  /** Our unit's view as a consumer of a remote secret: its label and tracked revision. */
+  consumerLabel?: string | undefined;
+  trackedRevision?: number | undefined;
+}
+
+/** A secret change buffered in a hook context; applied in order when the hook exits 0. */
+export type SecretOp =
+  | { kind: 'add'; secret: SecretState }
+  | {
+      kind: 'set';
+      id: string;
+      content?: Record<string, string> | undefined;
+      label?: string | undefined;
+      description?: string | undefined;
+      expireAt?: string | undefined;
+      rotation?: string | undefined;
+      rotatesAt?: string | undefined;
+    }
+  | { kind: 'remove'; id: string; revision?: number | undefined }
+  | { kind: 'grant'; id: string; grant: SecretGrantState }
+  | { kind: 'revoke'; id: string; relationIds?: string[] | undefined; unit?: string | undefined }
+  | { kind: 'track'; id: string; revision?: number | undefined; consumerLabel?: string | undefined };
+
+/** The fake's clock: a fixed instant, or real time shifted by an offset. */
+export interface ClockState {
+  fixedMs?: number | undefined;
+  offsetMs: number;
+}
+
 /** One hook execution context, named by `JUJU_CONTEXT_ID`. */
 export interface HookContextState {
   hook: string;
@@ -50,6 +109,8 @@ export interface HookContextState {
   active: boolean;
   /** Buffered relation-set data per relation id. Empty string values mean "delete". */
   pending: Record<string, PendingRelationSets>;
+  /** Buffered secret changes, in order. */
+  secretOps: SecretOp[];
 }
 
 /** One recorded hook-tool call. Relation and leader values are redacted. */
@@ -94,9 +155,14 @@ export interface NetworkInfo {
 export interface FakeState {
   version: 1;
   model: { name: string; uuid: string };
+  /** `JUJU_VERSION`: secret URIs are `secret://<model-uuid>/<id>` from 3.1, `secret:<id>` before. */
+  jujuVersion: string;
   unit: string;
   leader: boolean;
+  /** Config values set by the test (they override the defaults). */
   config: Record<string, unknown>;
+  /** Options declared in the charm's config.yaml: type and default. */
+  configOptions: Record<string, ConfigOptionState>;
   addresses: { public: string; private: string };
   relations: Record<string, RelationState>;
   nextRelationId: number;
@@ -110,6 +176,14 @@ export interface FakeState {
   logs: LogEntry[];
   calls: ToolCall[];
   contexts: Record<string, HookContextState>;
+  secrets: Record<string, SecretState>;
+  clock: ClockState;
+}
+
+/** One option of config.yaml. */
+export interface ConfigOptionState {
+  type: 'string' | 'int' | 'float' | 'boolean' | 'secret';
+  default: string | number | boolean | null;
 }
 
 const LOCK_TIMEOUT_MS = 20_000;
