@@ -71,9 +71,6 @@ const FILE: FlagSpec = { names: ['--file'], key: 'file', kind: 'string' };
 const UNIT: FlagSpec = { names: ['--unit'], key: 'unit', kind: 'string' };
 const OUTPUT: FlagSpec = { names: ['-o', '--output'], key: 'output', kind: 'string' };
 
-/** Flags whose value is the next argument, for {@link redactSecretArgs}. */
-export const SECRET_VALUE_FLAGS = ['--label', '--description', '--expire', '--rotate', '--owner', '--file'];
-
 /** The read tools default to YAML, as in Juju. */
 function output(flags: Map<string, string>, value: unknown): string {
   if (!flags.has('format')) flags.set('format', 'yaml');

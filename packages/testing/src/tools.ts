@@ -82,9 +82,26 @@ const HELP_TEXT: Partial<Record<HookToolName, string>> = {
     'Usage: relation-set [options] key=value [key=value ...]\n\nOptions:\n--app  (= false)\n    pick whether you are setting "application" settings or "unit" settings\n--file  (= )\n    file containing key-value pairs\n-r, --relation  (= )\n    specify a relation by id\n',
 };
 
-/** Replaces the values of `key=value` arguments (relation-set, leader-set) with `<redacted>`. */
+const VALUE_TOOLS: ReadonlySet<string> = new Set(['relation-set', 'leader-set', 'secret-add', 'secret-set']);
+const VALUE_FLAGS: ReadonlySet<string> = new Set([
+  '-r',
+  '--relation',
+  '--file',
+  '--format',
+  '--label',
+  '--description',
+  '--expire',
+  '--rotate',
+  '--owner',
+]);
+
+/**
+ * Replaces the values of `key=value` arguments (relation-set, leader-set, secret-add, secret-set)
+ * with `<redacted>`. A secret's `key#file=PATH` is kept: the path is not the secret, and it shows
+ * that the content did not travel in argv.
+ */
 export function redactArgs(tool: string, args: readonly string[]): string[] {
-  if (tool !== 'relation-set' && tool !== 'leader-set') return [...args];
+  if (!VALUE_TOOLS.has(tool)) return [...args];
   let afterDashDash = false;
   return args.map((arg, i) => {
     if (arg === '--') {
@@ -92,11 +109,11 @@ export function redactArgs(tool: string, args: readonly string[]): string[] {
       return arg;
     }
     const previous = args[i - 1];
-    const isFlagValue =
-      !afterDashDash &&
-      (previous === '-r' || previous === '--relation' || previous === '--file' || previous === '--format');
+    const isFlagValue = !afterDashDash && previous !== undefined && VALUE_FLAGS.has(previous);
     if (!isFlagValue && (afterDashDash || !arg.startsWith('-')) && arg.includes('=')) {
-      return `${arg.slice(0, arg.indexOf('='))}=<redacted>`;
+      const key = arg.slice(0, arg.indexOf('='));
+      if (tool.startsWith('secret-') && key.endsWith('#file')) return arg;
+      return `${key}=<redacted>`;
     }
     return arg;
   });
