@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
-import { EmbeddedCa, FakeModel } from '@tls-client/testing';
+import { EmbeddedCa, FakeModel, prepareDebianRoot } from '@tls-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCharmDir } from '../src/charm-dir.js';
 import { certificateFacts } from '../src/inspect.js';

@@ -3,9 +3,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { FlagStore } from '@tls-client/flags';
-import { FakeModel, type HookRun } from '@tls-client/testing';
+import { FakeModel, type HookRun, prepareDebianRoot } from '@tls-client/testing';
 
 /** The real update-ca-certificates, or undefined when this machine has none. */
 export const UPDATE_CA_CERTIFICATES = [
