@@ -183,6 +183,7 @@ async function setUp(dir) {
     unit: 'bench/0',
     charmDir,
     dir: join(dir, 'juju'),
+    stateDir: false,
     publicAddress: '203.0.113.10',
     privateAddress: '10.0.0.10',
   });

@@ -399,6 +399,8 @@ async function main(): Promise<number> {
       unit: UNIT,
       charmDir,
       dir: join(dir, 'juju'),
+      // The charm dir is a temp dir, and readStatus reads the state under it.
+      stateDir: false,
       config: {},
       ...ADDRESSES,
     });

@@ -36,6 +36,7 @@ describe('demo charm', () => {
       unit: 'demo/0',
       charmDir,
       dir: join(tmp, 'juju'),
+      stateDir: false, // the charm dir is a temp dir, and the test reads the state under it
       publicAddress: '198.51.100.7',
       privateAddress: '10.1.2.3',
     });

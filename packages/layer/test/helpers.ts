@@ -83,7 +83,13 @@ export async function createHarness(spec: CharmSpec): Promise<Harness> {
   await mkdir(charmDir);
   await mkdir(out);
   await prepareDebianRoot(root);
-  const model = await FakeModel.create({ unit: UNIT, charmDir, dir: join(dir, 'juju') });
+  const model = await FakeModel.create({
+    unit: UNIT,
+    charmDir,
+    dir: join(dir, 'juju'),
+    // The charm dir is already a temp dir, and the tests read the state under it.
+    stateDir: false,
+  });
   // A wrapper in front of the real update-ca-certificates counts its runs and can fail on demand.
   const bin = join(dir, 'bin');
   await mkdir(bin);
