@@ -43,19 +43,19 @@ export interface NetworkInfo {
 /** Options for {@link HookTools}. */
 export interface HookToolsOptions {
   /** The tools' environment, PATH included. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Per-call timeout; the tool is killed with SIGKILL after it. Default 60 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Largest stdout accepted from a read tool. Default 32 MiB. */
-  maxOutputBytes?: number;
+  maxOutputBytes?: number | undefined;
   /** Where `secretAdd`/`secretSet` make their short-lived 0700 content directory. Default `os.tmpdir()`. */
-  tmpDir?: string;
+  tmpDir?: string | undefined;
 }
 
 /** Options of the relation read calls. */
 export interface RelationGetOptions {
   /** Read the application databag; `unitOrApp` then names the application (a unit name is converted). */
-  app?: boolean;
+  app?: boolean | undefined;
 }
 
 const LOG_LEVELS: ReadonlySet<string> = new Set(['TRACE', 'DEBUG', 'INFO', 'WARNING', 'ERROR']);
@@ -170,7 +170,7 @@ export class HookTools {
   async relationSet(
     relationId: string,
     data: Readonly<Record<string, string | null>>,
-    options: { app?: boolean } = {},
+    options: { app?: boolean | undefined } = {},
   ): Promise<void> {
     checkRelationId(relationId);
     const payload = toSettings('relationSet', data);
@@ -200,7 +200,7 @@ export class HookTools {
   async statusSet(
     status: WorkloadStatus,
     message = '',
-    options: { application?: boolean } = {},
+    options: { application?: boolean | undefined } = {},
   ): Promise<void> {
     if (!STATUSES.has(status))
       throw new TypeError(`statusSet: status must be one of ${[...STATUSES].join(', ')}`);
@@ -273,7 +273,7 @@ export class HookTools {
   }
 
   /** `network-get --format=json [-r REL] BINDING`: the addresses of an endpoint or extra binding. */
-  async networkGet(binding: string, options: { relationId?: string } = {}): Promise<NetworkInfo> {
+  async networkGet(binding: string, options: { relationId?: string | undefined } = {}): Promise<NetworkInfo> {
     checkName('binding', binding);
     const args = ['--format=json'];
     if (options.relationId !== undefined) {
@@ -385,7 +385,7 @@ export class HookTools {
   }
 
   /** `secret-info-get --format=json (ID | --label=L)`: a secret's metadata (owners only). */
-  async secretInfoGet(options: { id?: string; label?: string }): Promise<SecretInfo> {
+  async secretInfoGet(options: { id?: string | undefined; label?: string | undefined }): Promise<SecretInfo> {
     if (
       options === null ||
       typeof options !== 'object' ||
@@ -409,7 +409,7 @@ export class HookTools {
   }
 
   /** `secret-remove ID [--revision N]`: one revision, or the whole secret. Owner only. */
-  async secretRemove(id: string, options: { revision?: number } = {}): Promise<void> {
+  async secretRemove(id: string, options: { revision?: number | undefined } = {}): Promise<void> {
     checkSecretId('secretRemove', id);
     const args = [id];
     if (options.revision !== undefined) {
@@ -427,7 +427,11 @@ export class HookTools {
   }
 
   /** `secret-grant ID -r REL [--unit U]`: lets the remote application (or one unit of it) read the secret. */
-  async secretGrant(id: string, relationId: string, options: { unit?: string } = {}): Promise<void> {
+  async secretGrant(
+    id: string,
+    relationId: string,
+    options: { unit?: string | undefined } = {},
+  ): Promise<void> {
     checkSecretId('secretGrant', id);
     checkRelationId(relationId);
     const args = [id, '-r', relationId];
@@ -441,7 +445,7 @@ export class HookTools {
   /** `secret-revoke ID [-r REL] [--app A] [--unit U]`: withdraws grants. Give at least one selector. */
   async secretRevoke(
     id: string,
-    options: { relationId?: string; app?: string; unit?: string },
+    options: { relationId?: string | undefined; app?: string | undefined; unit?: string | undefined },
   ): Promise<void> {
     checkSecretId('secretRevoke', id);
     if (options === null || typeof options !== 'object')

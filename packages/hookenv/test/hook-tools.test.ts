@@ -30,7 +30,7 @@ afterEach(() => sandbox?.cleanup());
 
 function setup(responses: Parameters<ToolSandbox['respond']>[0] = {}, timeoutMs?: number): HookTools {
   sandbox = new ToolSandbox().install(...TOOLS).respond(responses);
-  return new HookTools({ env: sandbox.env, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  return new HookTools({ env: sandbox.env, timeoutMs });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<HookToolError> {
