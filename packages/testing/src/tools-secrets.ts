@@ -286,8 +286,9 @@ export const secretGet: ToolImpl = (state, ctx, args) => {
     if (track !== undefined || consumerLabel !== undefined) {
       pushOp(ctx, { kind: 'track', id: secret.id, revision: track, consumerLabel });
     }
-  } else if (ref !== undefined && label !== undefined && label !== secret.label) {
-    requireManage(state, secret, ref);
+  } else if (ref !== undefined && label !== undefined && label !== secret.label && canManage(state, secret)) {
+    // An owner naming its secret by id and label sets the label; a unit that cannot manage the
+    // secret (a follower, for an application secret) just reads it.
     checkLabelFree(state, view, secret, label);
     pushOp(ctx, { kind: 'set', id: secret.id, label });
   }
