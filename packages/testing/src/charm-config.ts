@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { TestingError } from './errors.js';
-import type { ConfigOptionState } from './state.js';
+import type { ConfigOptionState, FakeState } from './state.js';
 
 const TYPES: ReadonlySet<string> = new Set(['string', 'int', 'float', 'boolean', 'secret']);
 
@@ -63,4 +63,27 @@ export function loadConfigOptions(charmDir: string): Record<string, ConfigOption
     out[name] = { type: type as ConfigOptionState['type'], default: value as ConfigOptionState['default'] };
   }
   return out;
+}
+
+/** Sets config values, type-checked against config.yaml when it declares the option. */
+export function applyConfig(state: FakeState, config: Record<string, unknown>, replace = false): void {
+  if (config === null || typeof config !== 'object') throw new TypeError('config must be an object');
+  const declared = Object.keys(state.configOptions).length > 0;
+  for (const [key, value] of Object.entries(config)) {
+    const option = state.configOptions[key];
+    if (option === undefined) {
+      if (declared) throw new TypeError(`config option "${key}" is not declared in config.yaml`);
+      continue;
+    }
+    if (!fitsType(option.type, value)) {
+      throw new TypeError(`config option "${key}" is a ${option.type}, got ${typeof value}`);
+    }
+  }
+  const next: Record<string, unknown> = replace ? {} : { ...state.config };
+  for (const [key, value] of Object.entries(config)) {
+    // With config.yaml, null resets an option to its default, as `juju config --reset` does.
+    if (value === null && state.configOptions[key] !== undefined) delete next[key];
+    else next[key] = value;
+  }
+  state.config = next;
 }

@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fitsType, loadConfigOptions } from './charm-config.js';
+import { applyConfig, loadConfigOptions } from './charm-config.js';
 import { TestingError } from './errors.js';
 import { openHookContext } from './hook-context.js';
 import { runProcess } from './hook-process.js';
+import { prepareSandbox, type Sandbox } from './hook-sandbox.js';
 import * as relations from './model-relations.js';
 import {
   type AddSecretOptions,
@@ -17,7 +16,6 @@ import {
   secretOf,
   setSecretContent,
 } from './model-secrets.js';
-import { prepareDebianRoot } from './prepare-debian-root.js';
 import { clockNow, commitSecretOps, type ExpiredSecret, expiredSecrets } from './secret-store.js';
 import {
   type FakeState,
@@ -29,7 +27,7 @@ import {
   type ToolCall,
   updateState,
 } from './state.js';
-import { HOOK_TOOL_NAMES, SECRET_TOOL_NAMES } from './tools.js';
+import { installToolWrappers, locateFakeTool } from './tool-wrappers.js';
 
 /** Options of {@link FakeModel.create}. */
 export interface FakeModelOptions {
@@ -130,32 +128,6 @@ export interface HookEnv {
 export type { LogEntry, NetworkInfo, StatusValue, ToolCall } from './state.js';
 export type { AddSecretOptions, ExpiredSecret, FakeSecret };
 
-function locateFakeTool(): string {
-  const candidates = [
-    new URL('./fake-tool.js', import.meta.url),
-    new URL('../dist/fake-tool.js', import.meta.url),
-  ];
-  for (const candidate of candidates) {
-    const path = fileURLToPath(candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new TestingError(
-    'ERR_TESTING_NOT_BUILT',
-    'fake-tool.js not found next to this module or in ../dist: run `pnpm --filter @tls-client/testing build`',
-  );
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The hook sandbox: the variables every hook gets unless the test opts out. */
-interface Sandbox {
-  env: Record<string, string>;
-  /** Where hooks run: charmDir, or its copy. */
-  hookCharmDir: string;
-}
-
 /**
  * A fake Juju model around one local unit: hook tools on PATH backed by a JSON state file, relations
  * with remote units and their data, secrets, a clock, and a runner that starts a charm for a hook
@@ -219,11 +191,11 @@ export class FakeModel {
     }
     if (typeof options.charmDir !== 'string' || options.charmDir === '')
       throw new TypeError('charmDir is required');
-    const tool = locateFakeTool();
+    locateFakeTool(); // fail before creating anything when the package is not built
     const configOptions = loadConfigOptions(options.charmDir);
     const ownsDir = options.dir === undefined;
     const dir = options.dir ?? (await realpath(await mkdtemp(join(tmpdir(), 'fake-juju-'))));
-    const sandbox = await FakeModel.#prepareSandbox(dir, options);
+    const sandbox = await prepareSandbox(dir, options);
     const model = new FakeModel(dir, options, ownsDir, sandbox);
     await mkdir(model.binDir, { recursive: true, mode: 0o700 });
     const address = options.privateAddress ?? '10.0.0.10';
@@ -251,77 +223,11 @@ export class FakeModel {
       secrets: {},
       clock: { offsetMs: 0 },
     };
-    FakeModel.#applyConfig(state, options.config ?? {});
+    applyConfig(state, options.config ?? {});
     initState(model.stateFile, state);
     const secretTools = options.secretTools ?? !jujuVersion.startsWith('2.');
-    const secretNames: ReadonlySet<string> = new Set(SECRET_TOOL_NAMES);
-    // Wrappers rather than symlinks: they use this Node binary whatever PATH the charm sets, and
-    // fall back to this model's state file when the charm scrubbed FAKE_JUJU_STATE.
-    for (const name of HOOK_TOOL_NAMES) {
-      if (!secretTools && secretNames.has(name)) continue;
-      const script = [
-        '#!/bin/sh',
-        `FAKE_JUJU_STATE="\${FAKE_JUJU_STATE:-${model.stateFile.replace(/["$`\\]/g, '\\$&')}}"`,
-        'export FAKE_JUJU_STATE',
-        `exec ${shellQuote(process.execPath)} ${shellQuote(tool)} ${shellQuote(name)} "$@"`,
-        '',
-      ].join('\n');
-      const path = join(model.binDir, name);
-      await writeFile(path, script, { mode: 0o755 });
-      await chmod(path, 0o755);
-    }
+    await installToolWrappers(model.binDir, model.stateFile, { secretTools });
     return model;
-  }
-
-  static async #prepareSandbox(dir: string, options: FakeModelOptions): Promise<Sandbox> {
-    const env: Record<string, string> = {};
-    if (options.trustRoot !== false) {
-      const trustRoot = options.trustRoot ?? join(dir, 'trust-root');
-      if (options.trustRoot === undefined) await prepareDebianRoot(trustRoot);
-      env.TLS_CLIENT_TRUST_ROOT = trustRoot;
-    }
-    if (options.distro !== false) env.TLS_CLIENT_DISTRO = options.distro ?? 'debian';
-    if (options.stateDir !== false) {
-      const stateDir = options.stateDir ?? join(dir, 'charm-state');
-      if (options.stateDir === undefined) await mkdir(stateDir, { recursive: true, mode: 0o700 });
-      env.TLS_CLIENT_STATE_DIR = stateDir;
-    }
-    let hookCharmDir = options.charmDir;
-    if (options.copyCharmDir === true) {
-      hookCharmDir = join(dir, 'charm');
-      try {
-        await cp(options.charmDir, hookCharmDir, { recursive: true, verbatimSymlinks: true });
-      } catch (error) {
-        throw new TestingError('ERR_TESTING_IO', `cannot copy the charm directory ${options.charmDir}`, {
-          path: options.charmDir,
-          cause: error,
-        });
-      }
-    }
-    return { env, hookCharmDir };
-  }
-
-  /** Sets config values, type-checked against config.yaml when it declares the option. */
-  static #applyConfig(state: FakeState, config: Record<string, unknown>, replace = false): void {
-    if (config === null || typeof config !== 'object') throw new TypeError('config must be an object');
-    const declared = Object.keys(state.configOptions).length > 0;
-    for (const [key, value] of Object.entries(config)) {
-      const option = state.configOptions[key];
-      if (option === undefined) {
-        if (declared) throw new TypeError(`config option "${key}" is not declared in config.yaml`);
-        continue;
-      }
-      if (!fitsType(option.type, value)) {
-        throw new TypeError(`config option "${key}" is a ${option.type}, got ${typeof value}`);
-      }
-    }
-    const next: Record<string, unknown> = replace ? {} : { ...state.config };
-    for (const [key, value] of Object.entries(config)) {
-      // With config.yaml, null resets an option to its default, as `juju config --reset` does.
-      if (value === null && state.configOptions[key] !== undefined) delete next[key];
-      else next[key] = value;
-    }
-    state.config = next;
   }
 
   #update<T>(fn: (state: FakeState) => T): T {
@@ -433,7 +339,7 @@ export class FakeModel {
    * against the option types, unknown options are refused and `null` resets to the default.
    */
   setConfig(config: Record<string, unknown>, options: { replace?: boolean } = {}): void {
-    this.#update((state) => FakeModel.#applyConfig(state, config, options.replace === true));
+    this.#update((state) => applyConfig(state, config, options.replace === true));
   }
 
   /** Makes our unit the leader or not. */
