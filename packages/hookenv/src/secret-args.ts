@@ -68,8 +68,9 @@ export interface SecretUri {
 }
 
 const ID = /^[0-9a-z]{20}$/;
-const URI =
-  /^secret:(?:\/\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/)?([0-9a-z]{20})$/;
+// Strict on the shape, lenient on the id's alphabet: Juju uses 20-character xids, other agents and
+// simulators may not.
+const URI = /^secret:(?:\/\/([A-Za-z0-9-]+)\/)?([A-Za-z0-9][A-Za-z0-9_-]{0,127})$/;
 const KEY = /^[a-z](?:-?[a-z0-9]){2,}$/;
 const ROTATE: ReadonlySet<string> = new Set([
   'never',

@@ -274,3 +274,24 @@ describe('HookTools.supportsSecrets', () => {
     expect(await readdir(contentDir)).toEqual([]);
   });
 });
+
+describe('parseSecretUri', () => {
+  it.each([
+    ['secret:cj8mfv2qv5ic7dm2b7ng', { id: 'cj8mfv2qv5ic7dm2b7ng', modelUuid: undefined }],
+    [
+      'secret://8c2a4f5e-1d2b-4c3d-9e8f-0a1b2c3d4e5f/cj8mfv2qv5ic7dm2b7ng',
+      { id: 'cj8mfv2qv5ic7dm2b7ng', modelUuid: '8c2a4f5e-1d2b-4c3d-9e8f-0a1b2c3d4e5f' },
+    ],
+    ['cj8mfv2qv5ic7dm2b7ng', { id: 'cj8mfv2qv5ic7dm2b7ng', modelUuid: undefined }],
+    ['secret:abc-1', { id: 'abc-1', modelUuid: undefined }],
+  ])('parses %s', (text, expected) => {
+    expect(parseSecretUri(text)).toEqual(expected);
+  });
+
+  it.each(['', 'secret:', 'secret:-x', '--label=x', 'secret://uuid/', 'secret:a b', 'SECRET:abc'])(
+    'refuses %j',
+    (text) => {
+      expect(parseSecretUri(text)).toBeUndefined();
+    },
+  );
+});
