@@ -17,16 +17,8 @@ import {
   setSecretContent,
 } from './model-secrets.js';
 import { clockNow, commitSecretOps, type ExpiredSecret, expiredSecrets } from './secret-store.js';
-import {
-  type FakeState,
-  initState,
-  type LogEntry,
-  type NetworkInfo,
-  readState,
-  type StatusValue,
-  type ToolCall,
-  updateState,
-} from './state.js';
+import type { FakeState, LogEntry, NetworkInfo, StatusValue, ToolCall } from './state.js';
+import { initState, readState, updateState } from './state-file.js';
 import { installToolWrappers, locateFakeTool } from './tool-wrappers.js';
 
 /** Options of {@link FakeModel.create}. */

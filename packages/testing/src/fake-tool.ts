@@ -3,7 +3,7 @@
 // as `fake-tool.js <tool> args…` by a wrapper script or through a symlink named after the tool.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { updateState } from './state.js';
+import { updateState } from './state-file.js';
 import { runTool } from './tools.js';
 
 function main(): number {
