@@ -19,8 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { prepareDebianRoot } from '../../packages/ca-installer/dist/index.js';
-import { EmbeddedCa, FakeModel } from '../../packages/testing/dist/index.js';
+import { EmbeddedCa, FakeModel, prepareDebianRoot } from '../../packages/testing/dist/index.js';
 import { report } from './lib.mjs';
 
 const LAYER = resolve(import.meta.dirname, '../../packages/layer/dist/index.js');
@@ -184,6 +183,7 @@ async function setUp(dir) {
     unit: 'bench/0',
     charmDir,
     dir: join(dir, 'juju'),
+    stateDir: false,
     publicAddress: '203.0.113.10',
     privateAddress: '10.0.0.10',
   });

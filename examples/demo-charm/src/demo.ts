@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { readStatus } from '@tls-client/layer';
-import { EmbeddedCa, FakeModel, type HookRun } from '@tls-client/testing';
+import { EmbeddedCa, FakeModel, type HookRun, prepareDebianRoot } from '@tls-client/testing';
 import { makeCharmDir } from './charm-dir.js';
 import { bundleContains, certificateFacts, fileFacts, formatMode } from './inspect.js';
 import { textTable } from './text-table.js';
@@ -400,6 +399,8 @@ async function main(): Promise<number> {
       unit: UNIT,
       charmDir,
       dir: join(dir, 'juju'),
+      // The charm dir is a temp dir, and readStatus reads the state under it.
+      stateDir: false,
       config: {},
       ...ADDRESSES,
     });

@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
-import { EmbeddedCa, FakeModel } from '@tls-client/testing';
+import { EmbeddedCa, FakeModel, prepareDebianRoot } from '@tls-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCharmDir } from '../src/charm-dir.js';
 import { certificateFacts } from '../src/inspect.js';
@@ -37,6 +36,7 @@ describe('demo charm', () => {
       unit: 'demo/0',
       charmDir,
       dir: join(tmp, 'juju'),
+      stateDir: false, // the charm dir is a temp dir, and the test reads the state under it
       publicAddress: '198.51.100.7',
       privateAddress: '10.1.2.3',
     });

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ioError } from './errors.js';
+import { TestingError } from './errors.js';
 
 const DIRECTORIES = [
   'etc/ssl/certs',
@@ -13,8 +13,16 @@ const DIRECTORIES = [
 
 // Non-empty on purpose: with an empty file Debian's script behaves as if --fresh were always given.
 const CERTS_CONF =
-  '# Prepared by @tls-client/ca-installer: a sandbox trust store with no distribution certificates.\n';
+  '# Prepared by @tls-client/testing: a sandbox trust store with no distribution certificates.\n';
 const OS_RELEASE = 'ID=debian\nNAME="Debian GNU/Linux (tls-client sandbox)"\n';
+
+function ioError(cause: unknown, path: string, what: string): TestingError {
+  const code = (cause as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new TestingError('ERR_TESTING_IO', `cannot ${what} ${JSON.stringify(path)} (${code})`, {
+    path,
+    cause,
+  });
+}
 
 async function createIfMissing(path: string, content: string): Promise<void> {
   try {
@@ -29,12 +37,13 @@ async function createIfMissing(path: string, content: string): Promise<void> {
 
 /**
  * Lays out a directory like a Debian trust store (`etc/ca-certificates.conf`, `etc/ssl/certs`, the
- * certificate directories, an empty hooks directory, `etc/os-release` saying Debian), so the real
- * `update-ca-certificates` can run against it through {@link CaInstaller}'s `root`. Existing files
- * are kept. For tests and the demo; refuses `/`.
+ * certificate directories, an empty hooks directory, `etc/os-release` saying Debian, and
+ * `var/lib/tls-client`), so the real `update-ca-certificates` can run against it through
+ * `TLS_CLIENT_TRUST_ROOT` or the CA installer's `root`. Existing files are kept. Refuses `/`.
+ * {@link FakeModel} prepares one for every model unless told otherwise.
  *
  * @throws {TypeError} when `root` is not absolute or is `/`.
- * @throws {CaInstallerError} `ERR_CA_INSTALLER_IO`
+ * @throws {TestingError} `ERR_TESTING_IO`
  * @example
  * const root = await mkdtemp(join(tmpdir(), 'trust-'));
  * await prepareDebianRoot(root);
