@@ -1,11 +1,9 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CaInstaller } from '@tls-client/ca-installer';
 import {
   type FileResult,
-  type ValidatedCertificate,
-  validateCertificate,
   writeCaCertificate,
   writeCertificate,
   writeFileAtomic,
@@ -15,15 +13,13 @@ import { type HookContext, type HookTools, RelationDataView } from '@tls-client/
 import {
   type CertRequest,
   type CertType,
-  compareCodePoints,
   decodeProviderData,
   encodeRequirerData,
-  extractPemBlocks,
   type IssuedCertificate,
-  joinPem,
-  type ProviderUnitData,
-  type ProviderView,
 } from '@tls-client/protocol';
+import { type ChangedCertificate, makeChanges } from './changes.js';
+import { type Checked, type CheckedView, checkProviderData, type RawProblem } from './check-provider-data.js';
+import { classifyProblem } from './classify-problems.js';
 import { LayerError, wrapError } from './errors.js';
 import {
   certChangedFlag,
@@ -33,6 +29,7 @@ import {
   SAVED_FLAGS_CLEARED_ON_UPGRADE,
   TLS_CLIENT_FLAGS,
 } from './flag-names.js';
+import { readRelations, relationHint } from './read-relations.js';
 import { applyRequest, type PendingRequest } from './request-registry.js';
 import {
   certId,
@@ -47,7 +44,8 @@ import {
   type StoredPaths,
   type StoredRequest,
 } from './state.js';
-import type { HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
+import { testKillPoint } from './test-kill-point.js';
+import type { CertificateInfo, HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
 
 const CERT_TYPES: readonly CertType[] = ['server', 'client', 'application', 'intermediate'];
 
@@ -73,10 +71,19 @@ function certificateRecord(c: IssuedCertificate): Record<string, string> {
   return { cert: c.cert, cert_type: c.type, common_name: c.commonName, key: c.key };
 }
 
+/** Same problem, for "log it only when it is new". */
+function problemKey(p: Problem | RawProblem): string {
+  return JSON.stringify([p.code, p.key ?? null, p.commonName ?? null, p.type ?? null, p.message]);
+}
+
 /** One hook's work. Kept apart from TlsClient so that nothing leaks between hooks. */
 export class HookRun {
-  readonly problems: Problem[] = [];
+  /** Classified at the end of the hook, when every request (also from handlers) is known. */
+  problems: Problem[] = [];
+  readonly #rawProblems: RawProblem[] = [];
   readonly #warnings: string[] = [];
+  readonly #changedCertificates: ChangedCertificate[] = [];
+  #caChanged = false;
   readonly #filesWritten: string[] = [];
   #caInstalled = false;
   #relationSets = 0;
@@ -105,6 +112,15 @@ export class HookRun {
   }
 
   result(): RunResult {
+    const now = Date.now();
+    const certificates: CertificateInfo[] = Object.values(this.#state.certificates)
+      .filter((c) => !c.deprecatedPath)
+      .map((c) => ({
+        type: c.type,
+        commonName: c.commonName,
+        notAfter: c.notAfter,
+        expired: Date.parse(c.notAfter) <= now,
+      }));
     return {
       hook: this.ctx.hookName,
       connected: this.#connected,
@@ -112,6 +128,8 @@ export class HookRun {
       caInstalled: this.#caInstalled,
       relationSets: this.#relationSets,
       problems: this.problems.map((p) => ({ ...p })),
+      changes: makeChanges(this.#changedCertificates, this.#caChanged),
+      certificates,
     };
   }
 
@@ -131,34 +149,43 @@ export class HookRun {
       'tls-client:remove-states',
     );
     let checked: CheckedView | undefined;
-    let relations: { ids: string[]; units: ProviderUnitData[] } = { ids: [], units: [] };
+    let relations: { ids: string[]; units: { unit: string }[] } = { ids: [], units: [] };
     let published: Readonly<Record<string, string>> = {};
     dispatcher.hook(
       /^/,
       async () => {
-        const read = await this.#readRelations();
+        const read = await readRelations(
+          {
+            tools: this.tools,
+            view: this.#view,
+            ctx,
+            endpoint: this.options.endpoint,
+            tool: (fn) => this.#tool(fn),
+          },
+          relationHint(ctx, this.options.endpoint, this.#committed),
+        );
         relations = read;
         published = read.published;
         this.#connected = relations.ids.length > 0;
         if (relations.ids.length === 0) await this.#withdraw();
-        if (relations.units.length === 0) {
+        if (read.units.length === 0) {
           this.#clearEndpointFlags();
           return;
         }
-        const decoded = decodeProviderData({ unitName: ctx.unitName, units: relations.units, published });
-        for (const problem of decoded.problems) {
-          this.#problem({
-            code: problem.code,
-            message: problem.message,
-            ...(problem.key === undefined ? {} : { key: problem.key }),
-            ...(problem.commonName === undefined ? {} : { commonName: problem.commonName }),
-          });
-        }
-        checked = this.#check(decoded);
+        const decoded = decodeProviderData({ unitName: ctx.unitName, units: read.units, published });
+        // Everything is validated before the first write (the CA copy and the trust store included).
+        const result = checkProviderData({
+          unitName: ctx.unitName,
+          view: decoded,
+          verifyChain: this.options.verifyChain,
+        });
+        this.#rawProblems.push(...result.problems);
+        checked = result.checked;
         this.#setEndpointFlags(checked);
         await this.#writeCa(checked.ca);
         await this.#writeCertificates(checked);
         await this.#writeDeprecated(checked);
+        testKillPoint(this.env, 'after-writes');
       },
       'tls-client:update',
     );
@@ -175,18 +202,14 @@ export class HookRun {
     if (first !== undefined) await this.#publish(first, published);
     this.#relationSets = (await this.#tool(() => this.#view.flush())).relationSets;
 
-    for (const problem of this.problems) {
-      // Name the relation key (never the value) even when the message from the codec does not.
-      const key = problem.key === undefined ? '' : `relation key "${problem.key}"`;
-      const where = key !== '' && !problem.message.includes(key) ? `${key}: ` : '';
-      await this.#log(
-        `tls-client: skipped provider data: ${where}${problem.code}: ${problem.message}`,
-        'ERROR',
-      );
-    }
-    for (const warning of this.#warnings) {
-      await this.#log(`tls-client: ${warning}`, 'WARNING');
-    }
+    const o = this.options;
+    const context = {
+      unitName: ctx.unitName,
+      requests: store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? [],
+      globalClientPaths: Boolean(o.clientCertificatePath || o.clientKeyPath),
+    };
+    this.problems = this.#rawProblems.map((p) => classifyProblem(p, context));
+    await this.#logNews();
 
     const next: LayerState = {
       ...this.#state,
@@ -203,6 +226,34 @@ export class HookRun {
     if (comparable(next) !== comparable(this.#committed)) {
       store.setValue(STATE_KEY, { ...next, lastHook: ctx.hookName, lastRun: new Date().toISOString() });
     }
+    testKillPoint(this.env, 'before-commit');
+  }
+
+  /**
+   * Logs what is new since the last committed hook: problems (ERROR when about data we depend on,
+   * WARNING when about data we never requested) and warnings such as an expired certificate. A
+   * steady hook with nothing new makes no `juju-log` call; `tls-client status` shows the rest.
+   */
+  async #logNews(): Promise<void> {
+    const seen = new Set(this.#committed.problems.map(problemKey));
+    const lines: [string, 'ERROR' | 'WARNING'][] = [];
+    for (const problem of this.problems) {
+      if (seen.has(problemKey(problem))) continue;
+      // Name the relation key (never the value) even when the message from the codec does not.
+      const key = problem.key === undefined ? '' : `relation key "${problem.key}"`;
+      const where = key !== '' && !problem.message.includes(key) ? `${key}: ` : '';
+      const what = problem.requested ? 'skipped provider data' : 'ignored provider data we did not request';
+      lines.push([
+        `tls-client: ${what}: ${where}${problem.code}: ${problem.message}`,
+        problem.severity === 'error' ? 'ERROR' : 'WARNING',
+      ]);
+    }
+    const warned = new Set(this.#committed.warnings);
+    for (const warning of this.#warnings) {
+      if (!warned.has(warning)) lines.push([`tls-client: ${warning}`, 'WARNING']);
+    }
+    // In order: juju-log calls are separate processes, and the unit log should read as it happened.
+    for (const [line, level] of lines) await this.#log(line, level);
   }
 
   /**
@@ -226,161 +277,16 @@ export class HookRun {
     }
   }
 
-  /**
-   * Every remote unit's databag on the endpoint, and our own on the first relation. Hook tools are
-   * separate processes, so independent reads run at the same time.
-   */
-  async #readRelations(): Promise<{
-    ids: string[];
-    units: ProviderUnitData[];
-    published: Readonly<Record<string, string>>;
-  }> {
-    const { ctx } = this;
-    const endpoint = this.options.endpoint;
-    let ids = await this.#tool(() => this.tools.relationIds(endpoint));
-    // In relation-broken the dying relation may still be listed; it is gone for our purposes.
-    if (ctx.hookName === `${endpoint}-relation-broken` && ctx.relationId !== undefined) {
-      ids = ids.filter((id) => id !== ctx.relationId);
-    }
-    ids = [...ids].sort(compareCodePoints);
-    const first = ids[0];
-    const published = this.#tool(async () =>
-      first === undefined ? {} : this.#view.get(first, ctx.unitName),
-    );
-    // Marked handled now: if a remote read fails first, this one must not become an unhandled rejection.
-    published.catch(() => undefined);
-    const perRelation = await Promise.all(
-      ids.map(async (relationId) => {
-        let remote = await this.#tool(() => this.tools.relationList(relationId));
-        if (ctx.hookName === `${endpoint}-relation-departed` && ctx.relationId === relationId) {
-          const departing = ctx.departingUnit ?? ctx.remoteUnit;
-          remote = remote.filter((u) => u !== departing);
-        }
-        return Promise.all(
-          [...remote].sort(compareCodePoints).map(async (unit) => ({
-            relationId,
-            unit,
-            data: await this.#tool(() => this.#view.get(relationId, unit)),
-          })),
-        );
-      }),
-    );
-    return { ids, units: perRelation.flat(), published: await published };
-  }
-
-  #problem(problem: Problem): void {
-    const clean: Problem = { code: problem.code, message: problem.message };
-    if (problem.key !== undefined) clean.key = problem.key;
-    if (problem.commonName !== undefined) clean.commonName = problem.commonName;
-    if (problem.type !== undefined) clean.type = problem.type;
-    this.problems.push(clean);
-  }
-
-  /** Validates everything the provider published; what fails becomes a problem and is dropped. */
-  #check(view: ProviderView): CheckedView {
-    let ca: string | undefined;
-    if (view.ca !== undefined && view.ca !== '') {
-      const result = checkCertificates(view.ca);
-      if (result.ok) ca = result.pem;
-      else
-        this.#problem({
-          code: 'ERR_LAYER_INVALID_CA',
-          key: 'ca',
-          message: `relation key "ca" ${result.reason}`,
-        });
-    }
-    let chain: string | undefined;
-    if (view.chain !== undefined && view.chain !== '') {
-      const result = checkCertificates(view.chain);
-      if (result.ok) chain = result.pem;
-      else {
-        this.#problem({
-          code: 'ERR_LAYER_INVALID_CHAIN',
-          key: 'chain',
-          message: `relation key "chain" ${result.reason}; certificates are written without it`,
-        });
-      }
-    }
-    const checked = new Map<IssuedCertificate, Checked>();
-    const keep = (c: IssuedCertificate): boolean => {
-      const result = this.#validate(c, chain);
-      if (result !== undefined) checked.set(c, result);
-      return result !== undefined;
-    };
-    let globalClient: Checked | undefined;
-    if (view.globalClient !== undefined) {
-      const issued: IssuedCertificate = {
-        type: 'client',
-        commonName: '(global)',
-        sourceKey: 'client.cert',
-        ...view.globalClient,
-      };
-      globalClient = this.#validate(issued, chain);
-    }
-    const pick = (list: IssuedCertificate[]): Checked[] => list.filter(keep).map((c) => checked.get(c)!);
-    const application = view.application !== undefined ? this.#validate(view.application, chain) : undefined;
-    return {
-      ca,
-      chain,
-      server: pick(view.server),
-      client: pick(view.client),
-      clientPublished: view.client.length > 0,
-      intermediate: pick(view.intermediate),
-      application,
-      globalClient,
-    };
-  }
-
-  /** Validates one issued certificate; a failure becomes a problem. A bad chain falls back to none. */
-  #validate(issued: IssuedCertificate, chain: string | undefined): Checked | undefined {
-    const fail = (error: unknown): undefined => {
-      const code = (error as { code?: unknown }).code;
-      this.#problem({
-        code: typeof code === 'string' ? code : 'ERR_LAYER_INVALID_CERTIFICATE',
-        key: issued.sourceKey,
-        commonName: issued.commonName,
-        type: issued.type,
-        message: `the ${issued.type} certificate "${issued.commonName}" from relation key "${issued.sourceKey}" was skipped: ${
-          error instanceof Error ? error.message : 'invalid'
-        }`,
-      });
-      return undefined;
-    };
-    let validated: ValidatedCertificate;
-    try {
-      validated = validateCertificate({ cert: issued.cert, key: issued.key, allowExpired: true });
-    } catch (error) {
-      return fail(error);
-    }
-    if (chain === undefined) return { issued, validated, chain: undefined };
-    try {
-      return {
-        issued,
-        validated: validateCertificate({ cert: issued.cert, key: issued.key, chain, allowExpired: true }),
-        chain,
-      };
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      this.#problem({
-        code: typeof code === 'string' ? code : 'ERR_LAYER_INVALID_CHAIN',
-        key: 'chain',
-        commonName: issued.commonName,
-        type: issued.type,
-        message: `relation key "chain" does not fit the ${issued.type} certificate "${issued.commonName}" (${
-          error instanceof Error ? error.message : 'invalid'
-        }); it is written without the chain`,
-      });
-      return { issued, validated, chain: undefined };
-    }
-  }
-
   #setEndpointFlags(view: CheckedView): void {
     const { store } = this;
     const ep = this.#ep;
     const name = this.options.endpoint;
     store.set(ep.available);
     store.toggle(ep.caAvailable, view.ca !== undefined);
-    if (view.ca !== undefined && store.dataChanged(`${name}.ca`, view.ca)) store.set(ep.caChanged);
+    if (view.ca !== undefined && store.dataChanged(`${name}.ca`, view.ca)) {
+      store.set(ep.caChanged);
+      this.#caChanged = true;
+    }
     const lists = [
       [view.server, ep.serverCertsAvailable, ep.serverCertsChanged, `${name}.servers`],
       [view.client, ep.clientCertsAvailable, ep.clientCertsChanged, `${name}.clients`],
@@ -514,10 +420,12 @@ export class HookRun {
           anyChanged = true;
           store.set(certChangedFlag(type, commonName));
           store.set(certsChangedFlag(type));
+          if (!this.#changedCertificates.some((c) => c.type === type && c.commonName === commonName))
+            this.#changedCertificates.push({ type, commonName });
         }
       }
     }
-    if (anyChanged) store.set(TLS_CLIENT_FLAGS.certsChanged);
+    if (anyChanged) store.set(TLS_CLIENT_FLAGS.certFilesChanged);
     // Toggled rather than only ever set: a new request not yet answered means "not all saved".
     if (anyRegistered) store.toggle(TLS_CLIENT_FLAGS.certsSaved, allReady);
   }
@@ -719,42 +627,4 @@ export class HookRun {
     }
     state.ca.sha256 = null;
   }
-}
-
-interface Checked {
-  issued: IssuedCertificate;
-  validated: ValidatedCertificate;
-  /** The chain to write after the leaf; undefined when none is published or it does not fit. */
-  chain: string | undefined;
-}
-
-interface CheckedView {
-  ca: string | undefined;
-  chain: string | undefined;
-  server: Checked[];
-  client: Checked[];
-  intermediate: Checked[];
-  application: Checked | undefined;
-  globalClient: Checked | undefined;
-  /** Whether the provider published per-unit client certificates at all (valid or not). */
-  clientPublished: boolean;
-}
-
-/** PEM certificates only, each one parseable; normalised. Never echoes the text. */
-function checkCertificates(text: string): { ok: true; pem: string } | { ok: false; reason: string } {
-  const blocks = extractPemBlocks(text).filter((b) => b.kind === 'certificate');
-  if (blocks.length === 0) {
-    return { ok: false, reason: `must hold a PEM certificate (got ${text.length} bytes without one)` };
-  }
-  for (const [i, block] of blocks.entries()) {
-    try {
-      new X509Certificate(block.pem);
-    } catch {
-      return {
-        ok: false,
-        reason: `holds a PEM certificate that does not parse (block ${i + 1} of ${blocks.length})`,
-      };
-    }
-  }
-  return { ok: true, pem: joinPem(...blocks.map((b) => b.pem)) };
 }
