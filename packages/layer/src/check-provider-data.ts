@@ -5,6 +5,7 @@ import {
   type IssuedCertificate,
   joinPem,
   mangleUnitName,
+  type ProviderUnitData,
   type ProviderView,
 } from '@tls-client/protocol';
 import type { ProblemCode } from './errors.js';
@@ -48,6 +49,8 @@ export interface CheckProviderDataInput {
   unitName: string;
   /** The decoded view (its `problems` are the decoder's). */
   view: ProviderView;
+  /** The remote units' raw databags the view was decoded from. */
+  units: readonly ProviderUnitData[];
   /** Verify leaf → chain → `ca` for every certificate (default behaviour; see `verifyChain`). */
   verifyChain: boolean;
 }
@@ -112,10 +115,11 @@ export function checkProviderData(input: CheckProviderDataInput): {
     view.globalClient === undefined
       ? undefined
       : validate({ type: 'client', commonName: '(global)', sourceKey: 'client.cert', ...view.globalClient });
-  // Published at all: readable entries, or a problem on the key itself (garbage, a list, a number,
-  // an entry without cert or key). Only an absent or empty map lets the global fallback run.
+  // Published at all, readable or not (garbage, a list, a number, an entry without cert or key):
+  // only an absent or empty value lets the global fallback run.
   const clientKey = `${mangleUnitName(input.unitName)}.processed_client_requests`;
-  const clientPublished = view.client.length > 0 || view.problems.some((p) => p.key === clientKey);
+  const clientPublished =
+    view.client.length > 0 || input.units.some((u) => (u.data[clientKey] ?? '').trim() !== '');
   return {
     checked: {
       ca,

@@ -177,6 +177,7 @@ export class HookRun {
         const result = checkProviderData({
           unitName: ctx.unitName,
           view: decoded,
+          units: read.units,
           verifyChain: this.options.verifyChain,
         });
         this.#rawProblems.push(...result.problems);

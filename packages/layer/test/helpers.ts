@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { FlagStore } from '@tls-client/flags';
 import { FakeModel, type HookRun } from '@tls-client/testing';
+import type { Problem, RunResult } from '../src/index.js';
 
 /** The real update-ca-certificates, or undefined when this machine has none. */
 export const UPDATE_CA_CERTIFICATES = [
@@ -41,15 +42,8 @@ export interface LastRun {
   ok: boolean;
   code?: string;
   message?: string;
-  result?: {
-    hook: string;
-    connected: boolean;
-    filesWritten: string[];
-    caInstalled: boolean;
-    relationSets: number;
-    problems: { code: string; key?: string; commonName?: string; message: string }[];
-  };
-  problems?: { code: string; key?: string; commonName?: string; message: string }[];
+  result?: RunResult;
+  problems?: Problem[];
   flags?: string[];
   seen?: string[];
 }
