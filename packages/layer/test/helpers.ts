@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { FlagStore } from '@tls-client/flags';
 import { FakeModel, type HookRun } from '@tls-client/testing';
-import type { Problem, RunResult } from '../src/index.js';
+import type { Changes, Problem, RunResult } from '../src/index.js';
 
 /** The real update-ca-certificates, or undefined when this machine has none. */
 export const UPDATE_CA_CERTIFICATES = [
@@ -35,6 +35,8 @@ export interface CharmSpec {
   requestsInHandler?: CharmSpec['requests'];
   failInHandler?: boolean;
   clearChanged?: boolean;
+  /** Register `tls.whenChanged`, which records what it was given in `changesSeen`. */
+  whenChanged?: boolean;
 }
 
 /** What the fixture charm writes to `last-run.json`. */
@@ -46,6 +48,7 @@ export interface LastRun {
   problems?: Problem[];
   flags?: string[];
   seen?: string[];
+  changesSeen?: Changes[];
 }
 
 /** A unit in a temp directory: charm dir, sandbox trust root, output dir, fake Juju. */
