@@ -10,25 +10,21 @@ import {
 } from '@tls-client/cert-writer';
 import { Dispatcher, type FlagStore } from '@tls-client/flags';
 import { type HookContext, type HookTools, RelationDataView } from '@tls-client/hookenv';
-import {
-  type CertRequest,
-  type CertType,
-  decodeProviderData,
-  encodeRequirerData,
-  type IssuedCertificate,
-} from '@tls-client/protocol';
+import type { CertType } from '@tls-client/protocol';
 import { type ChangedCertificate, makeChanges } from './changes.js';
-import { type Checked, type CheckedView, checkProviderData, type RawProblem } from './check-provider-data.js';
+import type { Checked, CheckedView, RawProblem } from './check-provider-data.js';
 import { classifyProblem } from './classify-problems.js';
+import { type Dialect, legacyDialect } from './dialect.js';
+import { clearEndpointFlags, updateEndpointFlags } from './endpoint-flags.js';
 import { LayerError, wrapError } from './errors.js';
 import {
   certChangedFlag,
   certsChangedFlag,
-  endpointFlags,
   FLAGS_CLEARED_ON_BROKEN,
   SAVED_FLAGS_CLEARED_ON_UPGRADE,
   TLS_CLIENT_FLAGS,
 } from './flag-names.js';
+import { matchAnswers } from './match-answers.js';
 import { readRelations, relationHint } from './read-relations.js';
 import { applyRequest, type PendingRequest } from './request-registry.js';
 import {
@@ -66,11 +62,6 @@ function sameFiles(a: readonly RecordedFile[], b: readonly RecordedFile[]): bool
   return key(a) === key(b);
 }
 
-/** The certificate dict the original hashed for `<endpoint>.servers` and friends. */
-function certificateRecord(c: IssuedCertificate): Record<string, string> {
-  return { cert: c.cert, cert_type: c.type, common_name: c.commonName, key: c.key };
-}
-
 /** Same problem, for "log it only when it is new". */
 function problemKey(p: Problem | RawProblem): string {
   return JSON.stringify([p.code, p.key ?? null, p.commonName ?? null, p.type ?? null, p.message]);
@@ -88,7 +79,6 @@ export class HookRun {
   #caInstalled = false;
   #relationSets = 0;
   #connected = false;
-  readonly #ep: ReturnType<typeof endpointFlags>;
   readonly #view: RelationDataView;
   #state: LayerState;
   /** The state as the last successful hook committed it. */
@@ -102,8 +92,8 @@ export class HookRun {
     private readonly tools: HookTools,
     private readonly pending: Map<string, PendingRequest>,
     private readonly handlers: readonly HandlerRegistration[],
+    private readonly dialect: Dialect = legacyDialect,
   ) {
-    this.#ep = endpointFlags(options.endpoint);
     this.#view = new RelationDataView(tools, { localUnit: ctx.unitName });
     const previous = store.getValue<LayerState>(STATE_KEY);
     this.#committed =
@@ -169,23 +159,23 @@ export class HookRun {
         this.#connected = relations.ids.length > 0;
         if (relations.ids.length === 0) await this.#withdraw();
         if (read.units.length === 0) {
-          this.#clearEndpointFlags();
+          clearEndpointFlags(store, this.options.endpoint);
           return;
         }
-        const decoded = decodeProviderData({ unitName: ctx.unitName, units: read.units, published });
         // Everything is validated before the first write (the CA copy and the trust store included).
-        const result = checkProviderData({
+        const result = this.dialect.answers({
           unitName: ctx.unitName,
-          view: decoded,
           units: read.units,
+          published,
           verifyChain: this.options.verifyChain,
         });
         this.#rawProblems.push(...result.problems);
-        checked = result.checked;
-        this.#setEndpointFlags(checked);
-        await this.#writeCa(checked.ca);
-        await this.#writeCertificates(checked);
-        await this.#writeDeprecated(checked);
+        const view = result.checked;
+        checked = view;
+        this.#caChanged = updateEndpointFlags(store, this.options.endpoint, view).caChanged;
+        await this.#writeCa(view.ca);
+        await this.#writeCertificates(view);
+        await this.#writeDeprecated(view);
         testKillPoint(this.env, 'after-writes');
       },
       'tls-client:update',
@@ -278,55 +268,6 @@ export class HookRun {
     }
   }
 
-  #setEndpointFlags(view: CheckedView): void {
-    const { store } = this;
-    const ep = this.#ep;
-    const name = this.options.endpoint;
-    store.set(ep.available);
-    store.toggle(ep.caAvailable, view.ca !== undefined);
-    if (view.ca !== undefined && store.dataChanged(`${name}.ca`, view.ca)) {
-      store.set(ep.caChanged);
-      this.#caChanged = true;
-    }
-    const lists = [
-      [view.server, ep.serverCertsAvailable, ep.serverCertsChanged, `${name}.servers`],
-      [view.client, ep.clientCertsAvailable, ep.clientCertsChanged, `${name}.clients`],
-      [
-        view.intermediate,
-        ep.intermediateCertsAvailable,
-        ep.intermediateCertsChanged,
-        `${name}.intermediates`,
-      ],
-    ] as const;
-    let anyAvailable = false;
-    let anyChanged = false;
-    for (const [certs, available, changed, hashId] of lists) {
-      store.toggle(available, certs.length > 0);
-      anyAvailable ||= certs.length > 0;
-      if (
-        certs.length > 0 &&
-        store.dataChanged(
-          hashId,
-          certs.map((c) => certificateRecord(c.issued)),
-        )
-      ) {
-        // Changed flags stay set until the charm clears them.
-        store.set(changed);
-        anyChanged = true;
-      }
-    }
-    store.toggle(ep.certsAvailable, anyAvailable);
-    if (anyChanged) store.set(ep.certsChanged);
-    store.toggle(ep.serverCertAvailable, view.server.length > 0);
-    store.toggle(ep.batchCertAvailable, view.server.length > 0);
-    // Fixes the original's defect: set only when a global client certificate really exists.
-    store.toggle(ep.clientCertAvailable, view.globalClient !== undefined);
-  }
-
-  #clearEndpointFlags(): void {
-    for (const flag of Object.values(this.#ep)) this.store.clear(flag);
-  }
-
   async #writeCa(ca: string | undefined): Promise<void> {
     if (ca === undefined) return;
     const { store, options } = this;
@@ -383,27 +324,8 @@ export class HookRun {
     const registry = store.getValue<PathRegistry>(PATHS_KEY) ?? {};
     let allReady = true;
     let anyRegistered = false;
-    const maps: Record<CertType, Map<string, Checked>> = {
-      server: new Map(view.server.map((c) => [c.issued.commonName, c])),
-      client: new Map(view.client.map((c) => [c.issued.commonName, c])),
-      intermediate: new Map(view.intermediate.map((c) => [c.issued.commonName, c])),
-      application: new Map(),
-    };
+    const maps = matchAnswers(view, registry);
     const registered = (type: CertType) => Object.entries(registry[type] ?? {});
-    // The reactive requirer reads intermediates and the application cert as `app_data`; with a
-    // single request of that type the answer can only be for it.
-    const intermediateApp = maps.intermediate.get('app_data');
-    const intermediates = registered('intermediate');
-    if (intermediateApp !== undefined && intermediates.length === 1)
-      maps.intermediate.set(intermediates[0]![0], intermediateApp);
-    if (view.application !== undefined) {
-      for (const [cn] of registered('application')) maps.application.set(cn, view.application);
-    }
-    // Global client fallback, as the original, only when no per-unit client certificate is
-    // published; and only when both global values exist and are valid (W4).
-    if (!view.clientPublished && view.globalClient !== undefined) {
-      for (const [cn] of registered('client')) maps.client.set(cn, view.globalClient);
-    }
 
     let anyChanged = false;
     for (const type of CERT_TYPES) {
@@ -584,11 +506,12 @@ export class HookRun {
   }
 
   async #publish(relationId: string, published: Readonly<Record<string, string>>): Promise<void> {
-    const requests = (this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? []).map(
-      (r): CertRequest => ({ type: r.type, commonName: r.commonName, sans: r.sans }),
-    );
-    const changes = encodeRequirerData({ unitName: this.ctx.unitName, requests, current: published });
-    if (!changes.changed) return;
+    const changes = this.dialect.requestChanges({
+      unitName: this.ctx.unitName,
+      requests: this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? [],
+      published,
+    });
+    if (changes === undefined) return;
     const data: Record<string, string | null> = { ...changes.set };
     for (const key of changes.deleted) data[key] = null;
     await this.#tool(() => this.#view.set(relationId, data));
