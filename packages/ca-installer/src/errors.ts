@@ -87,7 +87,7 @@ export class CaInstallerError extends Error {
   }
 }
 
-/** Wraps a file system error (Node's or cert-writer's) as `ERR_CA_INSTALLER_IO` for `path`. */
+/** Wraps a file system error (Node's or @tls-client/fs-safe's) as `ERR_CA_INSTALLER_IO` for `path`. */
 export function ioError(error: unknown, path: string, action: string): CaInstallerError {
   if (error instanceof CaInstallerError) return error;
   const errno =

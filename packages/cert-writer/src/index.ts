@@ -1,4 +1,11 @@
 export {
+  cleanStaleTempFiles,
+  type FileAction,
+  type FileOptions,
+  type FileResult,
+  type SymlinkPolicy,
+} from '@tls-client/fs-safe';
+export {
   CertWriterError,
   type CertWriterErrorCode,
   type CertWriterInputKey,
@@ -19,11 +26,4 @@ export {
   writeCaCertificate,
   writeCertificate,
 } from './write-certificate.js';
-export {
-  cleanStaleTempFiles,
-  type FileAction,
-  type FileOptions,
-  type FileResult,
-  type SymlinkPolicy,
-  writeFileAtomic,
-} from './write-file-atomic.js';
+export { writeFileAtomic } from './write-file-atomic.js';

@@ -1,6 +1,15 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import {
+  commitFile,
+  discardFile,
+  type FileOptions,
+  type FilePlan,
+  type FileResult,
+  planFile,
+  stageFile,
+} from '@tls-client/fs-safe';
 import { joinPem } from '@tls-client/protocol';
 import { CertWriterError, type CertWriterErrorCode, MAX_PEM_BYTES, toFsError } from './errors.js';
 import {
@@ -12,16 +21,7 @@ import {
   type ValidatedCertificate,
   validateCertificate,
 } from './validate-certificate.js';
-import {
-  commitFile,
-  discardFile,
-  type FileOptions,
-  type FilePlan,
-  type FileResult,
-  planFile,
-  stageFile,
-  writeFileAtomic,
-} from './write-file-atomic.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 /** Input of {@link writeCertificate}. */
 export interface WriteCertificateInput {
@@ -87,6 +87,11 @@ function checkKeyMode(mode: unknown): number {
   throw new TypeError(
     'keyMode must be an integer up to 0o770 that grants nothing to others (e.g. 0o600, 0o640)',
   );
+}
+
+function rethrow(error: unknown, path: string): never {
+  if (error instanceof TypeError) throw error;
+  throw toFsError(error, path, 'write');
 }
 
 function checkInputPath(name: string, value: unknown, required: boolean): string | undefined {
@@ -162,7 +167,9 @@ export async function writeCertificate(input: WriteCertificateInput): Promise<Wr
 
   // Plans run in order, so a directory shared by key and certificate gets the key's mode.
   const plans: FilePlan[] = [];
-  for (const [path, content, options] of writes) plans.push(await planFile(path, content, options));
+  for (const [path, content, options] of writes) {
+    plans.push(await planFile(path, content, options).catch((error: unknown) => rethrow(error, path)));
+  }
   const real = plans.map((p) => p.target.path);
   if (new Set(real).size !== real.length) {
     throw new CertWriterError(
@@ -174,9 +181,10 @@ export async function writeCertificate(input: WriteCertificateInput): Promise<Wr
   const files: FileResult[] = [];
   try {
     // Stage everything first: a full disk or a permission problem shows here, before any target changes.
-    for (const plan of plans) await stageFile(plan);
+    for (const plan of plans) await stageFile(plan).catch((error: unknown) => rethrow(error, plan.path));
     // Key first: a reader that sees the new certificate also finds the new key.
-    for (const plan of plans) files.push(await commitFile(plan));
+    for (const plan of plans)
+      files.push(await commitFile(plan).catch((error: unknown) => rethrow(error, plan.path)));
   } finally {
     for (const plan of plans) await discardFile(plan);
   }
