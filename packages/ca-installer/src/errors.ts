@@ -46,7 +46,7 @@ export interface CaInstallerErrorOptions {
   /** The end of the update command's standard error: capped at 2 KiB, PEM blocks redacted. */
   stderr?: string;
   /** Index (from 0) of the offending PEM block in the input, for certificate errors. */
-  blockIndex?: number;
+  blockIndex?: number | undefined;
   cause?: unknown;
 }
 

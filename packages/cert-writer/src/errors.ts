@@ -57,6 +57,8 @@ export class CertWriterError extends Error {
   readonly key: CertWriterInputKey | undefined;
   /** The errno code (`EACCES`, `ENOSPC`, …) when a system call failed. */
   readonly syscallCode: string | undefined;
+  /** For certificate errors: index (from 0) of the offending PEM block among all blocks of the input. */
+  readonly blockIndex: number | undefined;
 
   constructor(
     code: CertWriterErrorCode,
@@ -65,6 +67,7 @@ export class CertWriterError extends Error {
       path?: string | undefined;
       key?: CertWriterInputKey | undefined;
       syscallCode?: string | undefined;
+      blockIndex?: number | undefined;
       cause?: unknown;
     } = {},
   ) {
@@ -73,6 +76,7 @@ export class CertWriterError extends Error {
     this.path = options.path;
     this.key = options.key;
     this.syscallCode = options.syscallCode;
+    this.blockIndex = options.blockIndex;
   }
 }
 

@@ -12,6 +12,11 @@ export {
   MAX_PEM_BYTES,
 } from './errors.js';
 export {
+  type BundleCertificate,
+  type ReadCertificateBundleOptions,
+  readCertificateBundle,
+} from './read-certificate-bundle.js';
+export {
   type CertificateSummary,
   type ValidateCertificateInput,
   type ValidatedCertificate,
