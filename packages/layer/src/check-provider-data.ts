@@ -1,7 +1,10 @@
-import { X509Certificate } from 'node:crypto';
-import { type ValidatedCertificate, validateCertificate } from '@tls-client/cert-writer';
+import type { X509Certificate } from 'node:crypto';
 import {
-  extractPemBlocks,
+  readCertificateBundle,
+  type ValidatedCertificate,
+  validateCertificate,
+} from '@tls-client/cert-writer';
+import {
   type IssuedCertificate,
   joinPem,
   mangleUnitName,
@@ -88,7 +91,7 @@ export function checkProviderData(input: CheckProviderDataInput): {
   }
   let chain: string | undefined;
   if (view.chain !== undefined && view.chain !== '') {
-    const result = checkCertificateBundle(view.chain);
+    const result = checkCertificateBundle(view.chain, 'chain');
     if (result.ok) chain = result.pem;
     else {
       problems.push({
@@ -157,42 +160,34 @@ function validateIssued(
     });
     return undefined;
   }
-  const verifyCa = trust.kind === 'ca' ? trust.pem : undefined;
-  const attempt = (withChain: string | undefined): ValidatedCertificate =>
-    validateCertificate({
+  let validated: ValidatedCertificate;
+  try {
+    validated = validateCertificate({
       cert: issued.cert,
       key: issued.key,
-      ...(withChain === undefined ? {} : { chain: withChain }),
-      ...(verifyCa === undefined ? {} : { verifyCa }),
+      chain,
+      verifyCa: trust.kind === 'ca' ? trust.pem : undefined,
       allowExpired: true,
+      // A chain that does not fit is left out rather than failing the certificate.
+      badChain: 'drop',
     });
-  try {
-    return { issued, validated: attempt(chain), chain };
   } catch (error) {
-    if (chain !== undefined && (error as { key?: unknown }).key === 'chain') {
-      problems.push({
-        code: codeOf(error, 'ERR_LAYER_INVALID_CHAIN'),
-        key: 'chain',
-        commonName: issued.commonName,
-        type: issued.type,
-        message: `relation key "chain" does not fit the ${issued.type} certificate "${issued.commonName}" (${messageOf(
-          error,
-        )}); it is written without the chain`,
-      });
-      try {
-        return { issued, validated: attempt(undefined), chain: undefined };
-      } catch (retryError) {
-        problems.push({
-          code: codeOf(retryError),
-          ...about,
-          message: `${what} was skipped: ${messageOf(retryError)}`,
-        });
-        return undefined;
-      }
-    }
     problems.push({ code: codeOf(error), ...about, message: `${what} was skipped: ${messageOf(error)}` });
     return undefined;
   }
+  if (validated.chainError !== undefined) {
+    problems.push({
+      code: codeOf(validated.chainError, 'ERR_LAYER_INVALID_CHAIN'),
+      key: 'chain',
+      commonName: issued.commonName,
+      type: issued.type,
+      message: `relation key "chain" does not fit the ${issued.type} certificate "${issued.commonName}" (${messageOf(
+        validated.chainError,
+      )}); it is written without the chain`,
+    });
+    return { issued, validated, chain: undefined };
+  }
+  return { issued, validated, chain };
 }
 
 function codeOf(error: unknown, fallback: ProblemCode = 'ERR_LAYER_INVALID_CERTIFICATE'): ProblemCode {
@@ -206,28 +201,15 @@ function messageOf(error: unknown): string {
 
 type BundleResult = { ok: true; pem: string; certs: X509Certificate[] } | { ok: false; reason: string };
 
-/** PEM certificates only, each one parseable; normalised. Never echoes the text. */
-export function checkCertificateBundle(text: string): BundleResult {
-  const all = extractPemBlocks(text);
-  if (all.some((b) => b.kind === 'private-key')) {
-    return { ok: false, reason: 'holds a private key where only certificates belong' };
+/** PEM certificates only, each one parseable (cert-writer's one reader); normalised. Never echoes the text. */
+export function checkCertificateBundle(text: string, input: 'chain' | 'pem' = 'pem'): BundleResult {
+  try {
+    const certs = readCertificateBundle(text, { input });
+    return { ok: true, pem: joinPem(...certs.map((c) => c.pem)), certs: certs.map((c) => c.x509) };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return { ok: false, reason: `is not a certificate bundle (${String(code)}: ${messageOf(error)})` };
   }
-  const blocks = all.filter((b) => b.kind === 'certificate');
-  if (blocks.length === 0) {
-    return { ok: false, reason: `must hold a PEM certificate (got ${text.length} bytes without one)` };
-  }
-  const certs: X509Certificate[] = [];
-  for (const [i, block] of blocks.entries()) {
-    try {
-      certs.push(new X509Certificate(block.pem));
-    } catch {
-      return {
-        ok: false,
-        reason: `holds a PEM certificate that does not parse (block ${i + 1} of ${blocks.length})`,
-      };
-    }
-  }
-  return { ok: true, pem: joinPem(...blocks.map((b) => b.pem)), certs };
 }
 
 /** A certificate bundle in which every certificate is a CA (basicConstraints CA:TRUE). */
@@ -238,7 +220,7 @@ export function checkCaBundle(text: string): BundleResult {
   if (index !== -1) {
     return {
       ok: false,
-      reason: `holds a certificate that is not a CA (block ${index + 1} of ${result.certs.length} has no basicConstraints CA:TRUE)`,
+      reason: `holds a certificate that is not a CA (certificate ${index + 1} of ${result.certs.length} has no basicConstraints CA:TRUE)`,
     };
   }
   return result;

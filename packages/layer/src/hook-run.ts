@@ -359,7 +359,7 @@ export class HookRun {
     paths: StoredPaths,
     checked: Checked,
   ): Promise<boolean> {
-    const { issued, validated, chain } = checked;
+    const { issued, validated } = checked;
     const files: RecordedFile[] = [];
     const record = (kind: RecordedFile['kind'], f: FileResult) => {
       files.push({ kind, path: f.path, sha256: f.sha256, mode: f.mode });
@@ -371,10 +371,9 @@ export class HookRun {
     };
     try {
       if (paths.crt !== null && paths.key !== null) {
+        // Validated once, in checkProviderData; written as it is (the chain, if any, is in it).
         const result = await writeCertificate({
-          cert: issued.cert,
-          key: issued.key,
-          ...(chain === undefined ? {} : { chain }),
+          validated,
           certPath: paths.crt,
           keyPath: paths.key,
           ...(paths.chain === null ? {} : { chainPath: paths.chain }),
@@ -382,7 +381,6 @@ export class HookRun {
           ...(paths.certMode === null ? {} : { certMode: paths.certMode }),
           ...(paths.keyMode === null ? {} : { keyMode: paths.keyMode }),
           ...owner,
-          allowExpired: true,
         });
         // By path, not position: cert-writer leaves out a chain file when no chain is published.
         const byPath = new Map<string, RecordedFile['kind']>([
