@@ -1,3 +1,7 @@
+import type { CaInstallerErrorCode } from '@tls-client/ca-installer';
+import type { CertWriterErrorCode } from '@tls-client/cert-writer';
+import type { ProtocolErrorCode } from '@tls-client/protocol';
+
 /** The codes a {@link LayerError} can carry. The code is the contract; the message may improve. */
 export type LayerErrorCode =
   /** A certificate, key or CA file could not be written (permissions, unsafe path, full disk). */
@@ -11,6 +15,22 @@ export type LayerErrorCode =
   /** The unit's state file was not found (the layer never ran on this unit, or the wrong directory). */
   | 'ERR_LAYER_STATE_NOT_FOUND';
 
+/** The layer's own codes for skipped provider data (a {@link Problem}, never thrown). */
+export type LayerProblemCode =
+  /** `ca` holds no certificate, one that does not parse, a private key, or a certificate that is not a CA. */
+  | 'ERR_LAYER_INVALID_CA'
+  /** `chain` holds no certificate or one that does not parse; certificates are written without it. */
+  | 'ERR_LAYER_INVALID_CHAIN'
+  /** A certificate was rejected for a reason without a more specific code. */
+  | 'ERR_LAYER_INVALID_CERTIFICATE';
+
+/**
+ * Every code a {@link Problem} can carry: the layer's own, the protocol decoder's (unreadable relation
+ * data), cert-writer's validation codes (bad PEM, key mismatch, chain order, untrusted, too large, …)
+ * and ca-installer's (a CA the installer refuses).
+ */
+export type ProblemCode = LayerProblemCode | ProtocolErrorCode | CertWriterErrorCode | CaInstallerErrorCode;
+
 /**
  * Thrown (or used to reject `run()`) for the layer's own failures. Bad provider data is never
  * thrown: it becomes a {@link Problem} instead.
@@ -21,7 +41,11 @@ export class LayerError extends Error {
   readonly code: LayerErrorCode;
   /** The file concerned, if any. Never its contents. */
   readonly path: string | undefined;
-  constructor(code: LayerErrorCode, message: string, options: { path?: string; cause?: unknown } = {}) {
+  constructor(
+    code: LayerErrorCode,
+    message: string,
+    options: { path?: string | undefined; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.code = code;
     this.path = options.path;
@@ -31,7 +55,7 @@ export class LayerError extends Error {
 /** Wraps a dependency's error as ours, keeping its code in the message and the error as `cause`; internal. */
 export function wrapError(code: LayerErrorCode, message: string, cause: unknown, path?: string): LayerError {
   const detail = cause instanceof Error ? `: ${describeError(cause)}` : '';
-  return new LayerError(code, `${message}${detail}`, { cause, ...(path === undefined ? {} : { path }) });
+  return new LayerError(code, `${message}${detail}`, { cause, path });
 }
 
 function describeError(error: Error): string {

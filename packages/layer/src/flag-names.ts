@@ -6,12 +6,28 @@ export const TLS_CLIENT_FLAGS = {
   caWritten: 'tls_client.ca.written',
   caInstalled: 'tls_client.ca_installed',
   certsSaved: 'tls_client.certs.saved',
+  /**
+   * Any requested certificate's files changed on disk: **the flag to reload on** (with
+   * `endpointFlags(ep).caChanged` for the CA), or use `tls.whenChanged`.
+   */
+  certFilesChanged: 'tls_client.certs.changed',
+  /** A server certificate's files changed on disk. */
+  serverCertFilesChanged: 'tls_client.server.certs.changed',
+  /** A client certificate's files changed on disk. */
+  clientCertFilesChanged: 'tls_client.client.certs.changed',
+  /** Extension (no original equivalent): an application certificate's files changed on disk. */
+  applicationCertFilesChanged: 'tls_client.application.certs.changed',
+  /** Extension (no original equivalent): an intermediate CA certificate's files changed on disk. */
+  intermediateCertFilesChanged: 'tls_client.intermediate.certs.changed',
+  /** @deprecated Use `certFilesChanged` (same flag; not `endpointFlags(ep).certsChanged`). */
   certsChanged: 'tls_client.certs.changed',
+  /** @deprecated Use `serverCertFilesChanged`. */
   serverCertsChanged: 'tls_client.server.certs.changed',
+  /** @deprecated Use `clientCertFilesChanged`. */
   clientCertsChanged: 'tls_client.client.certs.changed',
-  /** Extension (no original equivalent): an application certificate was written. */
+  /** @deprecated Use `applicationCertFilesChanged`. */
   applicationCertsChanged: 'tls_client.application.certs.changed',
-  /** Extension (no original equivalent): an intermediate CA certificate was written. */
+  /** @deprecated Use `intermediateCertFilesChanged`. */
   intermediateCertsChanged: 'tls_client.intermediate.certs.changed',
   /** @deprecated Single server certificate of the `serverCertificatePath` option. */
   serverCertificateSaved: 'tls_client.server.certificate.saved',
@@ -60,7 +76,11 @@ export function certsChangedFlag(type: CertType): string {
   return `tls_client.${type}.certs.changed`;
 }
 
-/** The interface's endpoint flags (legacy-protocol.md §5) for an endpoint name. */
+/**
+ * The interface's endpoint flags (legacy-protocol.md §5) for an endpoint name. They follow the
+ * provider's published data (`*.changed`: the data changed), not the files on disk: for "the files
+ * changed", see `TLS_CLIENT_FLAGS.certFilesChanged`.
+ */
 export function endpointFlags(endpoint: string) {
   return {
     available: `${endpoint}.available`,

@@ -1,5 +1,6 @@
+export type { ChangedCertificate, Changes } from './changes.js';
 export { type CheckFinding, type CheckResult, checkStatus } from './check-status.js';
-export { LayerError, type LayerErrorCode } from './errors.js';
+export { LayerError, type LayerErrorCode, type LayerProblemCode, type ProblemCode } from './errors.js';
 export {
   certChangedFlag,
   certsChangedFlag,
@@ -27,6 +28,7 @@ export type {
 } from './state.js';
 export {
   type CertFileOptions,
+  type CertificateInfo,
   type Handler,
   type RunResult,
   TlsClient,

@@ -1,4 +1,5 @@
 import type { CertType } from '@tls-client/protocol';
+import type { ProblemCode } from './errors.js';
 
 /** Flag-store value key of the path registry (the original's name; the shape is ours). */
 export const PATHS_KEY = 'layer.tls-client.cert-paths';
@@ -29,16 +30,26 @@ export interface StoredRequest {
   sans: string[] | null;
 }
 
-/** Something the provider published that the layer skipped; the hook still succeeded. */
+/**
+ * Something the provider published that the layer skipped; the hook still succeeded.
+ *
+ * `severity` is `'error'` for data this unit depends on (the CA, the chain, an answer to one of its
+ * requests) and `'warning'` for data it never asked for (e.g. an answer to a common name or type it
+ * did not request). A warning never counts as a failed request: a charm's status should ignore it.
+ */
 export interface Problem {
   /** The error code of the check that failed, e.g. `ERR_CERT_WRITER_KEY_MISMATCH`. */
-  code: string;
+  code: ProblemCode;
+  /** `'warning'` exactly when `requested` is false. */
+  severity: 'error' | 'warning';
+  /** Whether the bad data was about something this unit depends on (see above). */
+  requested: boolean;
   /** The relation key the bad value came from, e.g. `app_0.processed_requests`. Never its value. */
-  key?: string;
+  key?: string | undefined;
   /** The certificate concerned, when known. */
-  commonName?: string;
+  commonName?: string | undefined;
   /** The certificate type concerned, when known. */
-  type?: CertType;
+  type?: CertType | undefined;
   /** A message fit for a log or a workload status. Never contains relation values. */
   message: string;
 }

@@ -2,12 +2,13 @@ import type { FlagStore } from '@tls-client/flags';
 import { FlagsError, runHook } from '@tls-client/flags';
 import { getHookContext, HookTools } from '@tls-client/hookenv';
 import type { CertType } from '@tls-client/protocol';
+import { acknowledgeChanges, type Changes, pendingChanges } from './changes.js';
 import { wrapError } from './errors.js';
-import { TLS_CLIENT_FLAGS } from './flag-names.js';
+import { endpointFlags, TLS_CLIENT_FLAGS } from './flag-names.js';
 import { HookRun } from './hook-run.js';
 import { openFlagStore } from './locate-state.js';
 import { applyRequest, type PendingRequest } from './request-registry.js';
-import { certId, type Problem } from './state.js';
+import { certId, type Problem, REQUESTS_KEY, type StoredRequest } from './state.js';
 
 /** Where one requested certificate's files go. Omit both paths to request without writing (W3). */
 export interface CertFileOptions {
@@ -45,6 +46,12 @@ export interface TlsClientOptions {
   keepCaOnBroken?: boolean;
   /** Remove the certificate, key and CA files the layer wrote when the relation is removed. Default `false`. */
   removeFilesOnBroken?: boolean;
+  /**
+   * Verify that every certificate chains, through the published `chain`, to the published `ca`
+   * (signatures and issuer names); one that does not is skipped as a problem. Default `true`. Set
+   * `false` only for a provider that publishes a `ca` unrelated to the certificates it issues.
+   */
+  verifyChain?: boolean;
   /** The environment: hook context, `TLS_CLIENT_STATE_DIR`, `TLS_CLIENT_TRUST_ROOT`, `TLS_CLIENT_DISTRO`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -60,7 +67,25 @@ export interface RunResult {
   caInstalled: boolean;
   /** How many `relation-set` calls the hook made (0 when nothing changed). */
   relationSets: number;
+  /** Every problem of this hook; `severity: 'warning'` ones are about data we did not request. */
   problems: Problem[];
+  /**
+   * What changed in this hook: certificates whose files changed, and whether the CA changed. Judged
+   * against the last committed hook, so a hook killed before its commit is reported by the next one.
+   */
+  changes: Changes;
+  /** Every certificate the layer holds files for, with its expiry (expired ones are kept; see README). */
+  certificates: CertificateInfo[];
+}
+
+/** A certificate the layer wrote, as {@link RunResult.certificates} lists it. */
+export interface CertificateInfo {
+  type: CertType;
+  commonName: string;
+  /** ISO time the certificate expires. */
+  notAfter: string;
+  /** Whether it has expired (it is still written and used; the log has a WARNING). */
+  expired: boolean;
 }
 
 /** The options after defaults; internal. */
@@ -68,6 +93,7 @@ export type ResolvedOptions = TlsClientOptions & {
   endpoint: string;
   installCa: boolean;
   keepCaOnBroken: boolean;
+  verifyChain: boolean;
 };
 
 /** A flag handler of the charm. */
@@ -127,6 +153,7 @@ export class TlsClient {
       endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
       installCa: options.installCa ?? true,
       keepCaOnBroken: options.keepCaOnBroken ?? false,
+      verifyChain: options.verifyChain ?? true,
     };
     this.#env = options.env ?? process.env;
   }
@@ -184,6 +211,45 @@ export class TlsClient {
   /** Runs `handler` in `run()` while none of `flags` is set. */
   whenNone(flags: string | string[], handler: Handler, name?: string): this {
     return this.#register('whenNone', flags, handler, name);
+  }
+
+  /**
+   * Runs `handler` in `run()` while a change is pending (a certificate's files or the CA changed,
+   * in this hook or an earlier one not acknowledged), after the layer's own work; when it resolves,
+   * the change is acknowledged ({@link acknowledgeChanges}). If it throws, the hook fails, nothing is
+   * committed, and the change is reported again on the retry. **Reload your workload here.**
+   */
+  whenChanged(handler: (changes: Changes) => void | Promise<void>, name?: string): this {
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+    return this.#register(
+      'whenAny',
+      [TLS_CLIENT_FLAGS.certFilesChanged, endpointFlags(this.#options.endpoint).caChanged],
+      async () => {
+        await handler(this.changes());
+        this.acknowledgeChanges();
+      },
+      name ?? 'tls-client:when-changed',
+    );
+  }
+
+  /**
+   * The changes not acknowledged yet (in this hook or earlier ones), from the `*.changed` flags.
+   * @throws TypeError before `run()`.
+   */
+  changes(): Changes {
+    const store = this.flags;
+    return pendingChanges(store, this.#options.endpoint, store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? []);
+  }
+
+  /**
+   * Acknowledges every pending change in one call: clears every `*.changed` flag of the layer
+   * (`tls_client.*.changed`) and of its endpoint (`<endpoint>.*.changed`). Call it inside a handler
+   * (the clearing is committed with the hook), after reloading the workload.
+   * @throws TypeError outside `run()`.
+   */
+  acknowledgeChanges(): void {
+    if (!this.#running) throw new TypeError('acknowledgeChanges() works inside run(), in a handler');
+    acknowledgeChanges(this.flags, this.#options.endpoint);
   }
 
   /**

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlagStore } from '@tls-client/flags';
 import { FakeModel, type HookRun, prepareDebianRoot } from '@tls-client/testing';
+import type { Changes, Problem, RunResult } from '../src/index.js';
 
 /** The real update-ca-certificates, or undefined when this machine has none. */
 export const UPDATE_CA_CERTIFICATES = [
@@ -33,6 +34,8 @@ export interface CharmSpec {
   requestsInHandler?: CharmSpec['requests'];
   failInHandler?: boolean;
   clearChanged?: boolean;
+  /** Register `tls.whenChanged`, which records what it was given in `changesSeen`. */
+  whenChanged?: boolean;
 }
 
 /** What the fixture charm writes to `last-run.json`. */
@@ -40,17 +43,11 @@ export interface LastRun {
   ok: boolean;
   code?: string;
   message?: string;
-  result?: {
-    hook: string;
-    connected: boolean;
-    filesWritten: string[];
-    caInstalled: boolean;
-    relationSets: number;
-    problems: { code: string; key?: string; commonName?: string; message: string }[];
-  };
-  problems?: { code: string; key?: string; commonName?: string; message: string }[];
+  result?: RunResult;
+  problems?: Problem[];
   flags?: string[];
   seen?: string[];
+  changesSeen?: Changes[];
 }
 
 /** A unit in a temp directory: charm dir, sandbox trust root, output dir, fake Juju. */

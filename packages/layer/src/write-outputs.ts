@@ -1,0 +1,341 @@
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CaInstaller } from '@tls-client/ca-installer';
+import {
+  type FileResult,
+  writeCaCertificate,
+  writeCertificate,
+  writeFileAtomic,
+} from '@tls-client/cert-writer';
+import type { FlagStore } from '@tls-client/flags';
+import type { CertType } from '@tls-client/protocol';
+import type { ChangedCertificate } from './changes.js';
+import type { Checked, CheckedView } from './check-provider-data.js';
+import { wrapError } from './errors.js';
+import {
+  certChangedFlag,
+  certsChangedFlag,
+  FLAGS_CLEARED_ON_BROKEN,
+  TLS_CLIENT_FLAGS,
+} from './flag-names.js';
+import { matchAnswers } from './match-answers.js';
+import {
+  certId,
+  type LayerState,
+  PATHS_KEY,
+  type PathRegistry,
+  type RecordedFile,
+  type StoredPaths,
+} from './state.js';
+import type { ResolvedOptions } from './tls-client.js';
+
+/**
+ * The hook's outputs: the CA copy and trust store, the certificate files, and what they leave in
+ * the unit state and the flags. Everything here writes what was validated before (no validation
+ * happens here); the hook (`hook-run.ts`) calls it in order.
+ */
+
+const CERT_TYPES: readonly CertType[] = ['server', 'client', 'application', 'intermediate'];
+
+/** What the writers read and update; owned by one hook run. Internal. */
+export interface OutputContext {
+  readonly store: FlagStore;
+  readonly options: ResolvedOptions;
+  /** The environment the CA installer reads (`TLS_CLIENT_TRUST_ROOT`, `TLS_CLIENT_DISTRO`). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly appName: string;
+  /** The state being built for this hook (mutated). */
+  state: LayerState;
+  /** The state the last successful hook committed: "changed" is judged against it (W16). */
+  readonly committed: LayerState;
+  readonly filesWritten: string[];
+  readonly warnings: string[];
+  readonly changed: ChangedCertificate[];
+  caInstalled: boolean;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function isChanged(file: FileResult): boolean {
+  return file.action === 'created' || file.action === 'updated';
+}
+
+function sameFiles(a: readonly RecordedFile[], b: readonly RecordedFile[]): boolean {
+  const key = (files: readonly RecordedFile[]) =>
+    files
+      .map((f) => `${f.kind}\0${f.path}\0${f.sha256}`)
+      .sort()
+      .join('\n');
+  return key(a) === key(b);
+}
+
+export async function writeCa(out: OutputContext, ca: string | undefined): Promise<void> {
+  if (ca === undefined) return;
+  const { store, options } = out;
+  const caSha = sha256(ca);
+  const path = options.caCertificatePath || undefined;
+  if (path !== undefined) {
+    let file: FileResult;
+    try {
+      file = await writeCaCertificate(path, ca, { mode: 0o644 });
+    } catch (error) {
+      throw wrapError('ERR_LAYER_WRITE_FAILED', `cannot write the CA certificate to ${path}`, error, path);
+    }
+    if (isChanged(file)) out.filesWritten.push(path);
+    const before = out.committed.ca;
+    if (isChanged(file) || before.path !== path || before.sha256 !== caSha)
+      store.set(TLS_CLIENT_FLAGS.caWritten);
+  }
+  // The original set ca.saved only with ca_certificate_path configured; its docs said always.
+  store.set(TLS_CLIENT_FLAGS.caSaved);
+  out.state.ca.path = path ?? null;
+
+  if (options.installCa) {
+    const name = out.appName;
+    const installer = trustStore(out);
+    try {
+      const current = out.state.ca.installed && out.state.ca.sha256 === caSha && out.state.ca.name === name;
+      if (!current || !(await installer.isTrusted(name)) || (await installer.isUpdateOwed())) {
+        const result = await installer.install(name, ca);
+        out.caInstalled = result.changed || result.updateRan;
+        out.filesWritten.push(...(result.changed ? result.files : []));
+      }
+    } catch (error) {
+      throw wrapError(
+        'ERR_LAYER_CA_INSTALL_FAILED',
+        `cannot install the CA "${name}" into the system trust store`,
+        error,
+      );
+    }
+    out.state.ca = { ...out.state.ca, name, installed: true };
+    store.set(TLS_CLIENT_FLAGS.caInstalled);
+  }
+  out.state.ca.sha256 = caSha;
+}
+
+function trustStore(out: OutputContext): CaInstaller {
+  // The installer reads TLS_CLIENT_TRUST_ROOT and TLS_CLIENT_DISTRO from the same environment.
+  return new CaInstaller({ env: out.env });
+}
+
+/** Writes every registered per-CN certificate the provider answered; sets the changed flags. */
+export async function writeCertificates(out: OutputContext, view: CheckedView): Promise<void> {
+  const { store } = out;
+  const registry = store.getValue<PathRegistry>(PATHS_KEY) ?? {};
+  let allReady = true;
+  let anyRegistered = false;
+  const maps = matchAnswers(view, registry);
+  const registered = (type: CertType) => Object.entries(registry[type] ?? {});
+
+  let anyChanged = false;
+  for (const type of CERT_TYPES) {
+    for (const [commonName, paths] of registered(type)) {
+      if (paths.crt === null && paths.key === null) continue;
+      anyRegistered = true;
+      const issued = maps[type].get(commonName);
+      if (issued === undefined) {
+        // Skipped or not answered: files an earlier hook wrote still count as saved.
+        if (out.committed.certificates[certId(type, commonName)] === undefined) allReady = false;
+        continue;
+      }
+      const changed = await writeOne(out, type, commonName, paths, issued);
+      if (changed) {
+        anyChanged = true;
+        store.set(certChangedFlag(type, commonName));
+        store.set(certsChangedFlag(type));
+        if (!out.changed.some((c) => c.type === type && c.commonName === commonName))
+          out.changed.push({ type, commonName });
+      }
+    }
+  }
+  if (anyChanged) store.set(TLS_CLIENT_FLAGS.certFilesChanged);
+  // Toggled rather than only ever set: a new request not yet answered means "not all saved".
+  if (anyRegistered) store.toggle(TLS_CLIENT_FLAGS.certsSaved, allReady);
+}
+
+async function writeOne(
+  out: OutputContext,
+  type: CertType,
+  commonName: string,
+  paths: StoredPaths,
+  checked: Checked,
+): Promise<boolean> {
+  const { issued, validated } = checked;
+  const files: RecordedFile[] = [];
+  const record = (kind: RecordedFile['kind'], f: FileResult) => {
+    files.push({ kind, path: f.path, sha256: f.sha256, mode: f.mode });
+    if (isChanged(f)) out.filesWritten.push(f.path);
+  };
+  const owner = {
+    ...(paths.owner === null ? {} : { owner: paths.owner }),
+    ...(paths.group === null ? {} : { group: paths.group }),
+  };
+  try {
+    if (paths.crt !== null && paths.key !== null) {
+      // Validated once, in checkProviderData; written as it is (the chain, if any, is in it).
+      const result = await writeCertificate({
+        validated,
+        certPath: paths.crt,
+        keyPath: paths.key,
+        ...(paths.chain === null ? {} : { chainPath: paths.chain }),
+        ...(paths.fullchain === null ? {} : { fullchainPath: paths.fullchain }),
+        ...(paths.certMode === null ? {} : { certMode: paths.certMode }),
+        ...(paths.keyMode === null ? {} : { keyMode: paths.keyMode }),
+        ...owner,
+      });
+      // By path, not position: cert-writer leaves out a chain file when no chain is published.
+      const byPath = new Map<string, RecordedFile['kind']>([
+        [resolve(paths.key), 'key'],
+        ...(paths.chain === null ? [] : [[resolve(paths.chain), 'chain'] as const]),
+        ...(paths.fullchain === null ? [] : [[resolve(paths.fullchain), 'fullchain'] as const]),
+      ]);
+      for (const f of result.files) record(byPath.get(f.path) ?? 'cert', f);
+    } else {
+      // Only one of the two paths was requested: write just that one (W3), already validated.
+      if (paths.key !== null) {
+        record(
+          'key',
+          await writeFileAtomic(paths.key, validated.keyPem, { ...owner, mode: paths.keyMode ?? 0o600 }),
+        );
+      }
+      if (paths.crt !== null) {
+        record(
+          'cert',
+          await writeFileAtomic(paths.crt, validated.fullchainPem, {
+            ...owner,
+            mode: paths.certMode ?? 0o644,
+          }),
+        );
+      }
+    }
+  } catch (error) {
+    throw wrapError(
+      'ERR_LAYER_WRITE_FAILED',
+      `cannot write the ${type} certificate "${commonName}"`,
+      error,
+      paths.crt ?? paths.key ?? undefined,
+    );
+  }
+  for (const warning of validated.warnings)
+    out.warnings.push(`${type} certificate "${commonName}": ${warning}`);
+  // Changed relative to the last committed hook, not to the disk: files written by a hook that
+  // then failed still count as changed when the retry succeeds (W16).
+  const id = certId(type, commonName);
+  const previous = out.committed.certificates[id];
+  const changed = previous === undefined || !sameFiles(previous.files, files);
+  out.state.certificates[id] = {
+    type,
+    commonName,
+    deprecatedPath: false,
+    sourceKey: issued.sourceKey,
+    fingerprint256: validated.certificate.fingerprint256,
+    notAfter: validated.certificate.notAfter.toISOString(),
+    files,
+  };
+  return changed;
+}
+
+/** The deprecated single server certificate and global client certificate paths. */
+export async function writeDeprecated(out: OutputContext, view: CheckedView): Promise<void> {
+  const o = out.options;
+  const first = view.server[0];
+  if (first !== undefined) {
+    await writeDeprecatedPair(out, 'server', first, o.serverCertificatePath, o.serverKeyPath, {
+      saved: TLS_CLIENT_FLAGS.serverCertificateSaved,
+      written: TLS_CLIENT_FLAGS.serverCertificateWritten,
+      keySaved: TLS_CLIENT_FLAGS.serverKeySaved,
+    });
+  }
+  // W2: nothing is combined when the global client certificate is absent.
+  if (view.globalClient !== undefined) {
+    await writeDeprecatedPair(out, 'client', view.globalClient, o.clientCertificatePath, o.clientKeyPath, {
+      saved: TLS_CLIENT_FLAGS.clientCertificateSaved,
+      written: TLS_CLIENT_FLAGS.clientCertificateWritten,
+      keySaved: TLS_CLIENT_FLAGS.clientKeySaved,
+    });
+  }
+}
+
+async function writeDeprecatedPair(
+  out: OutputContext,
+  type: 'server' | 'client',
+  checked: Checked,
+  certPath: string | undefined,
+  keyPath: string | undefined,
+  flags: { saved: string; written: string; keySaved: string },
+): Promise<void> {
+  if (!certPath && !keyPath) return;
+  const { issued, validated } = checked;
+  const files: RecordedFile[] = [];
+  try {
+    // Key first, then the certificate, so a reader never pairs a new cert with an old key for long (W7).
+    if (keyPath) {
+      const f = await writeFileAtomic(keyPath, validated.keyPem, { mode: 0o600 });
+      files.push({ kind: 'key', path: f.path, sha256: f.sha256, mode: f.mode });
+      if (isChanged(f)) out.filesWritten.push(f.path);
+      out.store.set(flags.keySaved);
+    }
+    if (certPath) {
+      const f = await writeFileAtomic(certPath, validated.fullchainPem, { mode: 0o644 });
+      files.push({ kind: 'cert', path: f.path, sha256: f.sha256, mode: f.mode });
+      if (isChanged(f)) out.filesWritten.push(f.path);
+      const before = out.committed.certificates[`${type}/(deprecated)`]?.files.find((r) => r.kind === 'cert');
+      if (isChanged(f) || before?.path !== f.path || before.sha256 !== f.sha256) out.store.set(flags.written);
+      out.store.set(flags.saved);
+    }
+  } catch (error) {
+    throw wrapError(
+      'ERR_LAYER_WRITE_FAILED',
+      `cannot write the deprecated ${type} certificate paths`,
+      error,
+      certPath || keyPath,
+    );
+  }
+  out.state.certificates[`${type}/(deprecated)`] = {
+    type,
+    commonName: issued.commonName,
+    deprecatedPath: true,
+    sourceKey: issued.sourceKey,
+    fingerprint256: validated.certificate.fingerprint256,
+    notAfter: validated.certificate.notAfter.toISOString(),
+    files,
+  };
+}
+
+/** No relation is left on the endpoint: withdraw the CA (W11), clear our flags, maybe remove files. */
+export async function withdraw(out: OutputContext): Promise<void> {
+  const { store, options } = out;
+  const state = out.state;
+  if (state.ca.installed && options.installCa && !options.keepCaOnBroken) {
+    try {
+      await trustStore(out).uninstall(state.ca.name);
+    } catch (error) {
+      throw wrapError(
+        'ERR_LAYER_CA_INSTALL_FAILED',
+        `cannot withdraw the CA "${state.ca.name}" from the trust store`,
+        error,
+      );
+    }
+    state.ca = { ...state.ca, installed: false };
+  }
+  for (const flag of FLAGS_CLEARED_ON_BROKEN) {
+    if (flag === TLS_CLIENT_FLAGS.caInstalled && state.ca.installed) continue;
+    store.clear(flag);
+  }
+  if (options.removeFilesOnBroken) {
+    const paths = Object.values(state.certificates).flatMap((c) => c.files.map((f) => f.path));
+    if (state.ca.path !== null) paths.push(state.ca.path);
+    for (const path of paths) {
+      try {
+        await rm(path, { force: true });
+      } catch (error) {
+        throw wrapError('ERR_LAYER_WRITE_FAILED', `cannot remove ${path}`, error, path);
+      }
+    }
+    state.certificates = {};
+  }
+  state.ca.sha256 = null;
+}
