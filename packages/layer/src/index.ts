@@ -1,4 +1,3 @@
-export { type CheckFinding, type CheckResult, checkStatus } from './check-status.js';
 export { LayerError, type LayerErrorCode } from './errors.js';
 export {
   certChangedFlag,
@@ -8,15 +7,6 @@ export {
   SAVED_FLAGS_CLEARED_ON_UPGRADE,
   TLS_CLIENT_FLAGS,
 } from './flag-names.js';
-export { formatStatus } from './format-status.js';
-export {
-  type CertificateStatus,
-  type FileStatus,
-  type ReadStatusOptions,
-  readStatus,
-  type TlsClientStatus,
-} from './read-status.js';
-export { runCli } from './run-cli.js';
 export type {
   LayerState,
   Problem,

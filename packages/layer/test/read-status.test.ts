@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlagStore } from '@tls-client/flags';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStatus } from '../src/index.js';
+import { readStatus } from '../src/cli/index.js';
 
 describe('readStatus', () => {
   let agents: string;

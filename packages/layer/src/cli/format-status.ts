@@ -1,7 +1,12 @@
+import type { CheckResult } from './check-status.js';
+import { describeExpiry } from './describe-expiry.js';
 import type { FileStatus, TlsClientStatus } from './read-status.js';
 
-/** The human-readable `tls-client status` table. */
-export function formatStatus(status: TlsClientStatus): string {
+/**
+ * The human-readable `tls-client status` table. With `check` (from {@link checkStatus}), the
+ * findings follow, each with its remedy.
+ */
+export function formatStatus(status: TlsClientStatus, check?: CheckResult): string {
   const lines: string[] = [];
   const rel = status.relation;
   lines.push(`unit        ${status.unit ?? '?'} (endpoint ${status.endpoint ?? '?'})`);
@@ -11,21 +16,22 @@ export function formatStatus(status: TlsClientStatus): string {
   lines.push(`last hook   ${status.lastHook ?? 'never'}${status.lastRun ? ` at ${status.lastRun}` : ''}`);
   lines.push(`state       ${status.statePath}`);
   lines.push(
-    `CA          ${status.ca.name ?? '?'}: ${status.ca.installed ? 'installed in the trust store' : 'not installed'}${
+    `CA          ${status.ca.name ?? '?'}: ${describeTrust(status.ca)}${
       status.ca.file ? `; copy ${describeFile(status.ca.file)}` : ''
     }`,
   );
+  const now = new Date(status.checkedAt);
   lines.push('');
   const rows: string[][] = [
-    ['TYPE', 'COMMON NAME', 'STATE', 'NOT AFTER', 'DAYS', 'KEY', 'SUBJECT / ISSUER / SANS'],
+    ['TYPE', 'COMMON NAME', 'STATE', 'NOT AFTER', 'EXPIRY', 'KEY', 'SUBJECT / ISSUER / SANS'],
   ];
   for (const c of status.certificates) {
     rows.push([
       c.type + (c.deprecatedPath ? ' (deprecated path)' : ''),
       c.commonName,
-      c.state,
+      c.state === 'rejected' ? `rejected (${c.rejectionCode ?? '?'})` : c.state,
       c.notAfter ? c.notAfter.slice(0, 10) : '-',
-      c.daysLeft === null ? '-' : String(c.daysLeft),
+      c.notAfter && !Number.isNaN(now.getTime()) ? describeExpiry(new Date(c.notAfter), now) : '-',
       c.keyMatches === null ? '-' : c.keyMatches ? 'matches' : 'MISMATCH',
       c.subject ?? '-',
     ]);
@@ -45,7 +51,44 @@ export function formatStatus(status: TlsClientStatus): string {
     for (const p of status.problems) lines.push(`  ${p.code}${p.key ? ` [${p.key}]` : ''}: ${p.message}`);
   }
   for (const w of status.warnings) lines.push(`warning: ${w}`);
+  if (check !== undefined) {
+    lines.push('');
+    lines.push(`check       ${check.level.toUpperCase()} (exit ${check.exitCode}; ${EXIT_CODE_LEGEND})`);
+    for (const f of check.findings) lines.push(...formatFinding(f));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** The exit-code legend of `tls-client check`, as printed wherever the exit code is. */
+export const EXIT_CODE_LEGEND = 'exit codes: 0 = ok, 1 = warnings, 2 = errors';
+
+/** A finding as two lines: what is wrong, then what to do. */
+export function formatFinding(f: CheckResult['findings'][number]): string[] {
+  return [`  ${f.level.padEnd(7)} ${f.subject}: ${f.message}`, `          remedy: ${f.remedy}`];
+}
+
+function describeTrust(ca: TlsClientStatus['ca']): string {
+  const anchor = ca.anchor;
+  if (anchor === null)
+    return ca.installed ? 'installed (anchor not checked)' : 'not installed in the trust store';
+  const paths = anchor.files.map((f) => f.path).join(', ');
+  switch (anchor.state) {
+    case 'trusted':
+      return `trusted (anchor ${paths})`;
+    case 'missing':
+      return `NOT TRUSTED: anchor MISSING (${anchor.files
+        .filter((f) => !f.exists)
+        .map((f) => f.path)
+        .join(', ')})`;
+    case 'changed':
+      return `NOT TRUSTED as installed: anchor CHANGED (${paths})`;
+    case 'update-owed':
+      return `NOT TRUSTED YET: the trust store update failed (anchor ${paths})`;
+    case 'not-recorded':
+      return `NOT TRUSTED: no record in ${anchor.recordPath}`;
+    case 'unreadable':
+      return `UNKNOWN: cannot read ${anchor.recordPath} (${anchor.error?.code ?? '?'})`;
+  }
 }
 
 function describeFile(f: FileStatus): string {
