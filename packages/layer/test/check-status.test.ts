@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CheckFinding, checkStatus, type TrustAnchorStatus } from '../src/cli/index.js';
-import { keyMismatch, status } from './status-fixture.js';
+import { keyMismatch, problem, status } from './status-fixture.js';
 
 const kinds = (findings: CheckFinding[]) => findings.map((f) => `${f.level} ${f.kind}`);
 
@@ -67,11 +67,11 @@ describe('checkStatus', () => {
   });
 
   it('warns about provider data nobody requested, without blaming a certificate', () => {
-    const stray = {
+    const stray = problem({
       code: 'ERR_PROTOCOL_INVALID_JSON',
       key: 'a_0.processed_intermediate_requests',
       message: 'm',
-    };
+    });
     const result = checkStatus(status({}, { problems: [stray] }));
     expect(result.findings).toEqual([
       expect.objectContaining({
@@ -85,10 +85,10 @@ describe('checkStatus', () => {
   });
 
   it('gives an unknown problem code (even one named like an Object method) the generic remedy', () => {
-    const odd = { code: 'constructor', message: 'm' };
+    const odd = problem({ code: 'constructor', message: 'm' });
     const [finding] = checkStatus(status({}, { problems: [odd] })).findings;
-    expect(finding?.remedy).toBe(
-      'the provider published data this unit cannot use: check the provider charm and its log',
+    expect(finding?.remedy).toMatch(
+      /the provider published data this unit cannot use: check the provider charm and its log$/,
     );
   });
 
@@ -145,7 +145,7 @@ describe('checkStatus', () => {
         daysLeft: -1,
         notAfter: '2026-09-22T12:00:00.000Z',
       },
-      { problems: [{ code: 'ERR_LAYER_INVALID_CA', key: 'ca', message: 'm' }] },
+      { problems: [problem({ code: 'ERR_LAYER_INVALID_CA', key: 'ca', message: 'm' })] },
     );
     const result = checkStatus({ ...base, ca: { ...base.ca, anchor: anchor('missing', false) } });
     expect(result.findings.length).toBeGreaterThanOrEqual(5);

@@ -1,4 +1,4 @@
-import type { CertificateStatus, TlsClientStatus } from '../src/cli/index.js';
+import type { CertificateStatus, Problem, TlsClientStatus } from '../src/cli/index.js';
 
 /** A healthy status of one written server certificate, checked at 2026-09-23 (100 days before expiry). */
 export function status(
@@ -67,11 +67,25 @@ export function status(
   };
 }
 
-/** A problem as the layer records it. */
-export const keyMismatch = {
+/**
+ * Problems as the layer records them. Built through `problem()` so that the fixtures type-check
+ * whether or not `Problem` carries the `severity` / `requested` classification.
+ */
+export function problem(fields: {
+  code: string;
+  message: string;
+  key?: string;
+  commonName?: string;
+  type?: 'server';
+}): Problem {
+  const requested = fields.commonName !== undefined || fields.key === 'ca';
+  return { severity: requested ? 'error' : 'warning', requested, ...fields } as unknown as Problem;
+}
+
+export const keyMismatch = problem({
   code: 'ERR_CERT_WRITER_KEY_MISMATCH',
   key: 'a_0.processed_requests',
   commonName: 'a.internal',
-  type: 'server' as const,
+  type: 'server',
   message: 'relation key "a_0.processed_requests": the key does not match the certificate',
-};
+});

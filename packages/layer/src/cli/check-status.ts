@@ -167,7 +167,7 @@ export function checkStatus(status: TlsClientStatus, options: CheckStatusOptions
       'provider-problem',
       subject,
       `provider data skipped (${p.code}): ${p.message}`,
-      p.commonName
+      isUnrequested(p)
         ? `this unit did not request it and ignores it; ${problemRemedy(p.code)}`
         : problemRemedy(p.code),
       p.code,
@@ -299,6 +299,16 @@ function checkCa(status: TlsClientStatus, add: Add, rewrite: string, unit: strin
       );
       return;
   }
+}
+
+/**
+ * Whether the problem is about data this unit never asked for: the layer's `requested: false` when
+ * the state has that classification (read defensively, an older state has none), else a common
+ * name no request of ours has.
+ */
+function isUnrequested(p: Problem): boolean {
+  const requested = (p as { requested?: unknown }).requested;
+  return typeof requested === 'boolean' ? !requested : p.commonName !== undefined;
 }
 
 /** Whether the certificate lists this problem (compared by content, so a status parsed from JSON works too). */
