@@ -237,6 +237,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('tls-client CLI (update-ca
     const table = await cli(['status', ...where]);
     expect(table.stdout).toMatch(/server\s+myapp\.internal\s+rejected \(ERR_CERT_WRITER_KEY_MISMATCH\)/);
     expect(table.stdout).not.toMatch(/\bpending\b/);
+    expect(table.stdout).toContain(`key: ${files.serverKey} (not written yet)`);
 
     const check = await cli(['check', ...where]);
     expect(check.code).toBe(2);
@@ -330,5 +331,9 @@ describe('tls-client CLI without an answer', () => {
     expect(help.stdout).toContain('usage: tls-client');
     expect(help.stdout).toContain(LEGEND);
     expect(help.stdout).not.toMatch(/0 ok, 1 warning, 2 error/);
+    // --json means JSON, even for help.
+    const json = await cli(['--help', '--json']);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { usage: string }).usage).toContain(LEGEND);
   });
 });

@@ -37,7 +37,16 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
     ]);
     if (c.issuer) rows.push(['', '', '', '', '', '', `issuer: ${c.issuer}`]);
     if (c.sans.length > 0) rows.push(['', '', '', '', '', '', `sans: ${c.sans.join(', ')}`]);
-    for (const f of c.files) rows.push(['', '', '', '', '', '', `${f.kind}: ${describeFile(f)}`]);
+    for (const f of c.files)
+      rows.push([
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        `${f.kind}: ${c.state === 'written' || f.exists ? describeFile(f) : `${f.path} (not written yet)`}`,
+      ]);
     for (const p of c.problems) rows.push(['', '', '', '', '', '', `problem: ${p.code}`]);
   }
   if (status.certificates.length === 0) lines.push('no certificates requested');

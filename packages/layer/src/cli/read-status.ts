@@ -115,7 +115,9 @@ export interface ReadStatusOptions {
 }
 
 /**
- * Reads the unit's committed layer state and inspects the files it names. Works outside a hook.
+ * Reads the unit's committed layer state and inspects the files it names and the CA's trust anchor
+ * (through the CA installer's record). Only reads; works outside a hook.
+ * @example const status = await readStatus({ charmDir: '/var/lib/juju/agents/unit-web-0/charm' });
  * @throws LayerError `ERR_LAYER_STATE_NOT_FOUND` when no state file is found,
  *   `ERR_LAYER_STATE_FAILED` when it cannot be read.
  */

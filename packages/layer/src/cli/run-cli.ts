@@ -32,7 +32,9 @@ interface Writable {
 /**
  * Runs the `tls-client` CLI with `argv` (without node and script); resolves to the exit code:
  * 0 = ok, 1 = warnings (`check`), 2 = errors or no answer. With `--json`, stdout is always one JSON
- * value, errors included (`{ ok: false, error: { code, message, path } }`).
+ * value, errors included (`{ ok: false, error: { code, message, path } }`). Never rejects for a
+ * failure it can describe.
+ * @example process.exitCode = await runCli(['check', '--json', '--charm-dir', charmDir]);
  */
 export async function runCli(
   argv: readonly string[],
@@ -55,7 +57,7 @@ export async function runCli(
     return fail(error instanceof TypeError ? new CliUsageError(error.message) : error, true);
   }
   if (request.command === 'help') {
-    out.write(USAGE);
+    out.write(json ? `${JSON.stringify({ usage: USAGE })}\n` : USAGE);
     return 0;
   }
   try {
