@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { FlagStore } from '@tls-client/flags';
 import { EmbeddedCa } from '@tls-client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult, CliErrorOutput, TlsClientStatus } from '../src/cli/index.js';
@@ -15,10 +16,15 @@ const run = promisify(execFile);
 const LEGEND = 'exit codes: 0 = ok, 1 = warnings, 2 = errors';
 
 /** Runs the built `tls-client` outside any hook: no JUJU_* variables at all. */
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  as: { uid?: number; gid?: number } = {},
+) {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      ...as,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -41,6 +47,18 @@ async function tree(dir: string): Promise<string[]> {
   await walk(dir);
   return rows;
 }
+
+const NOBODY = { uid: 65534, gid: 65534 };
+/** Whether this test (as root) can run the built CLI as nobody: the checkout must be readable to them. */
+const nobodyCanRunCli = await (async () => {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    await run(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(CLI)})`], NOBODY);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const anchorPath = (h: Harness) => join(h.root, 'usr', 'local', 'share', 'ca-certificates', 'myapp.crt');
 
@@ -323,6 +341,27 @@ describe('tls-client CLI without an answer', () => {
     );
     expect((await cli(['status', '--bogus'])).code).toBe(2);
   });
+
+  it.skipIf(!nobodyCanRunCli)(
+    'tells a user who cannot read the state to run it as root (needs root, and a checkout nobody can read)',
+    async () => {
+      empty = await mkdtemp(join(tmpdir(), 'tls-client-cli-'));
+      await chmod(empty, 0o755);
+      const store = FlagStore.open({ charmDir: empty });
+      store.set('certificates.available');
+      await store.commit();
+      const result = await cli(['check', '--json', '--charm-dir', empty], {}, NOBODY);
+      expect(result.code).toBe(2);
+      expect(JSON.parse(result.stdout)).toEqual({
+        ok: false,
+        error: {
+          code: 'ERR_LAYER_STATE_FAILED',
+          message: expect.stringContaining('run tls-client as root, as juju exec does'),
+          path: join(empty, '.tls-client', 'flags.json'),
+        },
+      });
+    },
+  );
 
   it('prints help with the exit-code legend as a legend', async () => {
     empty = await mkdtemp(join(tmpdir(), 'tls-client-cli-'));

@@ -128,12 +128,14 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
   try {
     store = openFlagStore({ env, ...location });
   } catch (error) {
+    const { path, cause } = error as { path?: unknown; cause?: { code?: unknown } };
+    const denied = cause?.code === 'EACCES' || (error as { code?: unknown }).code === 'EACCES';
     throw new LayerError(
       'ERR_LAYER_STATE_FAILED',
-      `cannot read the unit state: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `cannot read the unit state: ${(error as Error).message}${
+        denied ? ' (the state is readable by root only: run tls-client as root, as juju exec does)' : ''
+      }`,
+      { cause: error, ...(typeof path === 'string' ? { path } : {}) },
     );
   }
   if (!existsSync(store.path)) {
