@@ -1,5 +1,16 @@
 import { execFile } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,6 +239,50 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('tls-client CLI (update-ca
     expect((JSON.parse(changed.stdout) as CheckResult).findings).toEqual([
       expect.objectContaining({ level: 'error', kind: 'anchor-changed', subject: 'ca' }),
     ]);
+  });
+
+  it('reads certificate paths that are symlinks into a versioned directory (an atomic pair swap)', async () => {
+    const ca = await EmbeddedCa.create();
+    h = await createHarness({});
+    await h.setSpec(standardSpec(h.out));
+    await connectAndIssue(h, ca);
+    const files = standardFiles(h.out);
+    const versioned = join(h.out, 'server', '..2026_12_01_v1');
+    await mkdir(versioned);
+    for (const name of ['server.crt', 'server.key']) {
+      await rename(join(h.out, 'server', name), join(versioned, name));
+      await symlink(join('..2026_12_01_v1', name), join(h.out, 'server', name));
+    }
+    const where = ['--charm-dir', h.charmDir, '--trust-root', h.root];
+
+    const status = JSON.parse((await cli(['status', '--json', ...where])).stdout) as TlsClientStatus;
+    const server = status.certificates.find((c) => c.commonName === 'myapp.internal');
+    expect(server).toMatchObject({ state: 'written', keyMatches: true, subject: 'CN=myapp.internal' });
+    expect(server?.files).toEqual([
+      expect.objectContaining({
+        kind: 'cert',
+        path: files.serverCert,
+        resolvedPath: join(versioned, 'server.crt'),
+        matchesRecorded: true,
+      }),
+      expect.objectContaining({
+        kind: 'key',
+        path: files.serverKey,
+        resolvedPath: join(versioned, 'server.key'),
+        mode: '0600',
+        matchesRecorded: true,
+      }),
+    ]);
+    const table = await cli(['status', ...where]);
+    expect(table.stdout).toContain(`key: ${files.serverKey} -> ${join(versioned, 'server.key')} 0600`);
+    expect((await cli(['check', ...where])).code).toBe(0);
+
+    // A dangling link is a missing file.
+    await rm(join(versioned, 'server.key'));
+    const check = JSON.parse((await cli(['check', '--json', ...where])).stdout) as CheckResult;
+    expect(check.findings).toContainEqual(
+      expect.objectContaining({ level: 'error', kind: 'file-missing', subject: 'server/myapp.internal' }),
+    );
   });
 
   it('shows a request blocked by rejected provider data as rejected, with the code, not pending', async () => {

@@ -55,6 +55,7 @@ export function status(
             owner: 'root',
             group: 'root',
             matchesRecorded: true,
+            resolvedPath: null,
           },
         ],
         problems: [],

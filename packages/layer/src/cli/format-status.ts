@@ -104,7 +104,8 @@ function describeFile(f: FileStatus): string {
   if (!f.exists) return `${f.path} MISSING`;
   const owner = `${f.owner ?? f.uid}:${f.group ?? f.gid}`;
   const drift = f.matchesRecorded === false ? ' CHANGED since written' : '';
-  return `${f.path} ${f.mode} ${owner}${drift}`;
+  const link = f.resolvedPath === null ? '' : ` -> ${f.resolvedPath}`;
+  return `${f.path}${link} ${f.mode} ${owner}${drift}`;
 }
 
 function table(rows: string[][]): string[] {

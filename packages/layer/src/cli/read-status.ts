@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CertificateFileInfo, inspectCertificateFile } from '@tls-client/cert-writer';
 import type { CertType } from '@tls-client/protocol';
@@ -33,6 +33,11 @@ export interface FileStatus {
   group: string | null;
   /** Whether the bytes on disk are the bytes the layer last wrote. `null` when never recorded. */
   matchesRecorded: boolean | null;
+  /**
+   * When `path` is a symbolic link (e.g. into a versioned directory), the file it resolves to;
+   * mode, owner and bytes above are that file's. `null` for a regular file or a dangling link.
+   */
+  resolvedPath: string | null;
 }
 
 /** One requested (or written) certificate. */
@@ -348,6 +353,7 @@ async function fileStatus(
 ): Promise<FileStatus> {
   try {
     const info = await stat(path);
+    const resolvedPath = (await lstat(path)).isSymbolicLink() ? await realpath(path) : null;
     let matchesRecorded: boolean | null = null;
     if (recorded !== undefined) {
       const bytes = await readFile(path);
@@ -363,6 +369,7 @@ async function fileStatus(
       owner: names.users.get(info.uid) ?? null,
       group: names.groups.get(info.gid) ?? null,
       matchesRecorded,
+      resolvedPath,
     };
   } catch {
     return {
@@ -375,6 +382,7 @@ async function fileStatus(
       owner: null,
       group: null,
       matchesRecorded: null,
+      resolvedPath: null,
     };
   }
 }
