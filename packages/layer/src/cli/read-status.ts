@@ -237,7 +237,8 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
       anchor:
         installed && caName !== null
           ? await readTrustAnchor(caName, {
-              recordPath: recordedInstallerPath(state),
+              // An explicit trust root wins over what the state recorded.
+              recordPath: options.trustRoot ? undefined : recordedInstallerPath(state),
               trustRoot: options.trustRoot,
               env,
             })

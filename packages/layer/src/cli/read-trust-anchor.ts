@@ -24,7 +24,7 @@ export interface TrustAnchorStatus {
 
 /** Where to find the installer's record. */
 export interface ReadTrustAnchorOptions {
-  /** The record file, when the layer state names it (wins over the rest). */
+  /** The record file, when the layer state names it (wins over `trustRoot` and `env`). */
   recordPath?: string | undefined;
   /** A sandbox trust root (as `TLS_CLIENT_TRUST_ROOT`); the record is `<root>/var/lib/tls-client/ca-installer.json`. */
   trustRoot?: string | undefined;
