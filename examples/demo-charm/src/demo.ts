@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { readStatus } from '@tls-client/layer';
+import { readStatus } from '@tls-client/layer/cli';
 import { EmbeddedCa, FakeModel, type HookRun, prepareDebianRoot } from '@tls-client/testing';
 import { makeCharmDir } from './charm-dir.js';
 import { bundleContains, certificateFacts, fileFacts, formatMode } from './inspect.js';
@@ -347,7 +347,7 @@ async function printSummary(demo: Demo): Promise<void> {
   if (status.stderr.trim() !== '') log(`  stderr: ${clip(status.stderr.trim(), 300)}`);
   demo.check(status.exitCode === 0, 'tls-client status exits 0');
   const check = await demo.cli(['check']);
-  log(`  tls-client check: exit ${check.exitCode} (0 ok, 1 warning, 2 error)`);
+  log(`  tls-client check: exit ${check.exitCode} (exit codes: 0 = ok, 1 = warnings, 2 = errors)`);
   demo.check(check.exitCode === 0, 'tls-client check reports no warning or error');
 
   log('\n== Hook-tool calls per hook');

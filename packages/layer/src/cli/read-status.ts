@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CertificateFileInfo, inspectCertificateFile } from '@tls-client/cert-writer';
 import type { CertType } from '@tls-client/protocol';
-import { LayerError } from './errors.js';
-import { openFlagStore } from './locate-state.js';
+import { LayerError } from '../errors.js';
+import { openFlagStore } from '../locate-state.js';
 import {
   certId,
   type LayerState,
@@ -16,7 +16,8 @@ import {
   type RecordedFile,
   STATE_KEY,
   type StoredRequest,
-} from './state.js';
+} from '../state.js';
+import { readTrustAnchor, type TrustAnchorStatus } from './read-trust-anchor.js';
 
 /** One file as found on disk now. */
 export interface FileStatus {
@@ -32,6 +33,11 @@ export interface FileStatus {
   group: string | null;
   /** Whether the bytes on disk are the bytes the layer last wrote. `null` when never recorded. */
   matchesRecorded: boolean | null;
+  /**
+   * When `path` is a symbolic link (e.g. into a versioned directory), the file it resolves to;
+   * mode, owner and bytes above are that file's. `null` for a regular file or a dangling link.
+   */
+  resolvedPath: string | null;
 }
 
 /** One requested (or written) certificate. */
@@ -40,8 +46,14 @@ export interface CertificateStatus {
   commonName: string;
   /** SANs as requested (`null` for a client request without SANs). */
   requestedSans: string[] | null;
-  /** `written`: files on disk; `pending`: requested with paths but not answered yet; `not-written`: requested without paths. */
-  state: 'written' | 'pending' | 'not-written';
+  /**
+   * `written`: files on disk; `pending`: requested with paths but not answered yet; `rejected`: never
+   * written because the provider's answer failed validation (`rejectionCode` says why);
+   * `not-written`: requested without paths. New values may be added: treat an unknown one as not ready.
+   */
+  state: 'written' | 'pending' | 'rejected' | 'not-written';
+  /** The code of the problem that rejected the provider's answer (`rejected` only), e.g. `ERR_CERT_WRITER_KEY_MISMATCH`. */
+  rejectionCode: string | null;
   /** The deprecated single server / global client paths of the layer options. */
   deprecatedPath: boolean;
   paths: { cert: string | null; key: string | null; chain: string | null; fullchain: string | null };
@@ -63,6 +75,8 @@ export interface CertificateStatus {
 /** What `tls-client status --json` prints (format version 1). */
 export interface TlsClientStatus {
   formatVersion: 1;
+  /** ISO time the status was read (what `daysLeft` and the expiry text count from). */
+  checkedAt: string;
   statePath: string;
   unit: string | null;
   application: string | null;
@@ -71,7 +85,16 @@ export interface TlsClientStatus {
   lastRun: string | null;
   relation: { connected: boolean; relationIds: string[]; remoteUnits: string[] };
   flags: string[];
-  ca: { name: string | null; installed: boolean; sha256: string | null; file: FileStatus | null };
+  ca: {
+    name: string | null;
+    /** What the layer's state says: it installed the CA (see `anchor` for what is on disk now). */
+    installed: boolean;
+    sha256: string | null;
+    /** The extra CA copy (`caCertificatePath`), if configured. */
+    file: FileStatus | null;
+    /** The anchor in the system trust store, checked on disk; `null` when the layer installed none. */
+    anchor: TrustAnchorStatus | null;
+  };
   certificates: CertificateStatus[];
   problems: Problem[];
   warnings: string[];
@@ -80,19 +103,26 @@ export interface TlsClientStatus {
 /** Options of {@link readStatus}. */
 export interface ReadStatusOptions {
   /** Default `process.env` (`TLS_CLIENT_STATE_DIR`, `JUJU_CHARM_DIR`, `CHARM_DIR`). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** The directory of the state file; wins over the environment. */
-  stateDir?: string;
+  stateDir?: string | undefined;
   /** The charm directory (state in `<charmDir>/.tls-client`). */
-  charmDir?: string;
+  charmDir?: string | undefined;
   /** Where to look for unit charm directories when nothing else says. Default `/var/lib/juju/agents`. */
-  agentsDir?: string;
+  agentsDir?: string | undefined;
+  /**
+   * The sandbox trust root the hooks ran with (`TLS_CLIENT_TRUST_ROOT`), to find the CA installer's
+   * record when the layer state does not name it. Default: `TLS_CLIENT_TRUST_ROOT` from `env`, else `/`.
+   */
+  trustRoot?: string | undefined;
   /** Default now. */
-  now?: Date;
+  now?: Date | undefined;
 }
 
 /**
- * Reads the unit's committed layer state and inspects the files it names. Works outside a hook.
+ * Reads the unit's committed layer state and inspects the files it names and the CA's trust anchor
+ * (through the CA installer's record). Only reads; works outside a hook.
+ * @example const status = await readStatus({ charmDir: '/var/lib/juju/agents/unit-web-0/charm' });
  * @throws LayerError `ERR_LAYER_STATE_NOT_FOUND` when no state file is found,
  *   `ERR_LAYER_STATE_FAILED` when it cannot be read.
  */
@@ -103,12 +133,14 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
   try {
     store = openFlagStore({ env, ...location });
   } catch (error) {
+    const { path, cause } = error as { path?: unknown; cause?: { code?: unknown } };
+    const denied = cause?.code === 'EACCES' || (error as { code?: unknown }).code === 'EACCES';
     throw new LayerError(
       'ERR_LAYER_STATE_FAILED',
-      `cannot read the unit state: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `cannot read the unit state: ${(error as Error).message}${
+        denied ? ' (the state is readable by root only: run tls-client as root, as juju exec does)' : ''
+      }`,
+      { cause: error, ...(typeof path === 'string' ? { path } : {}) },
     );
   }
   if (!existsSync(store.path)) {
@@ -133,6 +165,10 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
     const paths = registry[request.type]?.[request.commonName];
     const recorded = state?.certificates[id];
     const hasPaths = paths !== undefined && (paths.crt !== null || paths.key !== null);
+    const own = problems.filter(
+      (p) => p.commonName === request.commonName && (!p.type || p.type === request.type),
+    );
+    const rejected = recorded === undefined && own.length > 0;
     certificates.push(
       await inspect({
         type: request.type,
@@ -146,10 +182,10 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
           fullchain: paths?.fullchain ?? null,
         },
         recordedFiles: recorded?.files ?? [],
-        state: recorded !== undefined ? 'written' : hasPaths ? 'pending' : 'not-written',
-        problems: problems.filter(
-          (p) => p.commonName === request.commonName && (!p.type || p.type === request.type),
-        ),
+        state:
+          recorded !== undefined ? 'written' : rejected ? 'rejected' : hasPaths ? 'pending' : 'not-written',
+        rejectionCode: rejected ? (own[0]?.code ?? null) : null,
+        problems: own,
         now,
         names,
       }),
@@ -167,6 +203,7 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
         paths: { cert: path('cert'), key: path('key'), chain: path('chain'), fullchain: path('fullchain') },
         recordedFiles: recorded.files,
         state: 'written',
+        rejectionCode: null,
         problems: [],
         now,
         names,
@@ -175,8 +212,11 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
   }
 
   const caPath = state?.ca.path ?? null;
+  const installed = state?.ca.installed ?? false;
+  const caName = state?.ca.name ?? null;
   return {
     formatVersion: 1,
+    checkedAt: now.toISOString(),
     statePath: store.path,
     unit: state?.unit ?? null,
     application: state?.application ?? null,
@@ -190,10 +230,19 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
     },
     flags: store.list().sort(),
     ca: {
-      name: state?.ca.name ?? null,
-      installed: state?.ca.installed ?? false,
+      name: caName,
+      installed,
       sha256: state?.ca.sha256 ?? null,
       file: caPath === null ? null : await fileStatus('ca', caPath, undefined, names),
+      anchor:
+        installed && caName !== null
+          ? await readTrustAnchor(caName, {
+              // An explicit trust root wins over what the state recorded.
+              recordPath: options.trustRoot ? undefined : recordedInstallerPath(state),
+              trustRoot: options.trustRoot,
+              env,
+            })
+          : null,
     },
     certificates,
     problems,
@@ -228,6 +277,15 @@ function locate(
   );
 }
 
+/**
+ * The CA installer's record file the hooks used, if the layer state names it (`ca.recordPath`; an
+ * older state has none, so this is read defensively).
+ */
+function recordedInstallerPath(state: LayerState | undefined): string | undefined {
+  const value = (state?.ca as { recordPath?: unknown } | undefined)?.recordPath;
+  return typeof value === 'string' && value.startsWith('/') ? value : undefined;
+}
+
 interface InspectInput {
   type: CertType;
   commonName: string;
@@ -236,6 +294,7 @@ interface InspectInput {
   paths: CertificateStatus['paths'];
   recordedFiles: RecordedFile[];
   state: CertificateStatus['state'];
+  rejectionCode: string | null;
   problems: Problem[];
   now: Date;
   names: Names;
@@ -247,6 +306,7 @@ async function inspect(input: InspectInput): Promise<CertificateStatus> {
     commonName: input.commonName,
     requestedSans: input.requestedSans,
     state: input.state,
+    rejectionCode: input.rejectionCode,
     deprecatedPath: input.deprecatedPath,
     paths: input.paths,
     subject: null,
@@ -294,6 +354,7 @@ async function fileStatus(
 ): Promise<FileStatus> {
   try {
     const info = await stat(path);
+    const resolvedPath = (await lstat(path)).isSymbolicLink() ? await realpath(path) : null;
     let matchesRecorded: boolean | null = null;
     if (recorded !== undefined) {
       const bytes = await readFile(path);
@@ -309,6 +370,7 @@ async function fileStatus(
       owner: names.users.get(info.uid) ?? null,
       group: names.groups.get(info.gid) ?? null,
       matchesRecorded,
+      resolvedPath,
     };
   } catch {
     return {
@@ -321,6 +383,7 @@ async function fileStatus(
       owner: null,
       group: null,
       matchesRecorded: null,
+      resolvedPath: null,
     };
   }
 }
