@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { EmbeddedCa, FakeModel } from '@tls-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCharmDir } from '../src/charm-dir.js';
+import { installPackedCharm, unitNetwork } from '../src/charm-dir.js';
 import { certificateFacts } from '../src/inspect.js';
 
 // The charm itself, hook by hook under the fake Juju: its workload status follows the layer's
-// state (including bad provider data), and its path options take effect.
+// state (including bad provider data), and its path options take effect. It runs the packed .charm.
 describe('demo charm', () => {
   let tmp: string;
   let charmDir: string;
@@ -29,7 +29,8 @@ describe('demo charm', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'demo-charm-charm-test-'));
     charmDir = join(tmp, 'charm');
-    makeCharmDir(charmDir);
+    // The packed .charm, unpacked into an empty folder: hooks run on its own bin/node.
+    await installPackedCharm(charmDir, { outDir: tmp });
     const trustRoot = join(tmp, 'trust-root');
     await prepareDebianRoot(trustRoot);
     env = { TLS_CLIENT_TRUST_ROOT: trustRoot, TLS_CLIENT_DISTRO: 'debian' };
@@ -40,6 +41,7 @@ describe('demo charm', () => {
       publicAddress: '198.51.100.7',
       privateAddress: '10.1.2.3',
     });
+    model.setNetwork('certificates', unitNetwork('198.51.100.7', '10.1.2.3'));
     ca = await EmbeddedCa.create();
     await hook('install');
     relationId = model.addRelation('certificates', 'easyrsa');
