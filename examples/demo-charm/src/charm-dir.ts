@@ -21,7 +21,10 @@ export interface InstallPackedCharmOptions {
  * hooks run exactly what ships: `dispatch` → the charm's own `bin/node` → `lib/charm.mjs`.
  * @returns the `.charm` file used.
  */
-export async function installPackedCharm(charmDir: string, options: InstallPackedCharmOptions): Promise<string> {
+export async function installPackedCharm(
+  charmDir: string,
+  options: InstallPackedCharmOptions,
+): Promise<string> {
   let charmFile = options.charmFile;
   if (charmFile === undefined) {
     const { charms } = await packCharm(CHARM_SOURCE, { outDir: options.outDir, log: options.log });
@@ -45,7 +48,11 @@ export function charmCli(charmDir: string): string {
 export function unitNetwork(ingress: string, bind: string) {
   return {
     'bind-addresses': [
-      { 'mac-address': '00:16:3e:00:00:01', 'interface-name': 'eth0', addresses: [{ hostname: '', value: bind, cidr: `${bind}/24` }] },
+      {
+        'mac-address': '00:16:3e:00:00:01',
+        'interface-name': 'eth0',
+        addresses: [{ hostname: '', value: bind, cidr: `${bind}/24` }],
+      },
     ],
     'egress-subnets': [`${bind}/32`],
     'ingress-addresses': [ingress],

@@ -333,7 +333,7 @@ async function printSummary(demo: Demo): Promise<void> {
     }
   }
 
-  log('\n== tls-client status (the operator CLI, run as on the unit)');
+  log('\n== bin/tls-client status (the layer CLI shipped in the charm, run as juju exec would)');
   const status = await demo.cli(['status']);
   log(
     status.stdout
@@ -397,7 +397,9 @@ async function main(): Promise<number> {
       outDir: dir,
       log: values.quiet ? undefined : (line) => console.log(`  ${line}`),
     });
-    const nodeVersion = spawnSync(join(charmDir, 'bin/node'), ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const nodeVersion = spawnSync(join(charmDir, 'bin/node'), ['--version'], {
+      encoding: 'utf8',
+    }).stdout.trim();
     await prepareDebianRoot(trustRoot);
     const model = await FakeModel.create({
       unit: UNIT,

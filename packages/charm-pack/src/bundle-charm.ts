@@ -61,14 +61,43 @@ function packageOf(file: string): string | undefined {
 }
 
 /**
- * Bundles the entry modules (`name → path`) and every runtime dependency into ES modules for the
+ * Bundles each entry module (`name → path`) on its own and every runtime dependency into ES modules for the
  * charm's own Node: `lib/<name>.mjs` per entry, plus a chunk per lazily loaded module (a dynamic
- * `import()` stays lazy). Only Node built-ins stay imports, so the charm needs no node_modules.
+ * `import()` stays lazy). Each entry is a separate build, so a hook loads one file, not chunks
+ * shared with the other programs. Only Node built-ins stay imports, so the charm needs no node_modules.
  * Rolldown transpiles TypeScript itself, so a project can point its entry at `src/charm.ts`.
  * @throws CharmPackError `ERR_CHARM_PACK_BUNDLE_FAILED` for a bundler error, an import that does not
  *   resolve (naming the importing file), or test tooling reaching the bundle.
  */
 export async function bundleCharm(
+  entries: Readonly<Record<string, string>>,
+  options: BundleCharmOptions,
+): Promise<BundleResult> {
+  const files = new Map<string, BundledFile>();
+  const modules = new Set<string>();
+  for (const [name, path] of Object.entries(entries)) {
+    const one = await bundleOne({ [name]: path }, options);
+    for (const m of one.modules) modules.add(m);
+    for (const file of one.files) {
+      const seen = files.get(file.path);
+      if (seen !== undefined && !Buffer.from(seen.content).equals(Buffer.from(file.content))) {
+        throw new CharmPackError('ERR_CHARM_PACK_BUNDLE_FAILED', `two builds wrote different ${file.path}`, {
+          path,
+        });
+      }
+      files.set(file.path, file);
+    }
+  }
+  const entryPaths = new Set(Object.keys(entries).map((name) => `lib/${name}.mjs`));
+  const sorted = [...files.values()].sort((a, b) => {
+    const ea = entryPaths.has(a.path) ? 0 : 1;
+    const eb = entryPaths.has(b.path) ? 0 : 1;
+    return ea - eb || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  });
+  return { files: sorted, modules: [...modules].sort() };
+}
+
+async function bundleOne(
   entries: Readonly<Record<string, string>>,
   options: BundleCharmOptions,
 ): Promise<BundleResult> {
@@ -90,7 +119,8 @@ export async function bundleCharm(
           unresolved.push(log.message);
           return;
         }
-        if (level === 'warn' && log.code !== 'EMPTY_BUNDLE') unresolved.push(`${log.code ?? 'warning'}: ${log.message}`);
+        if (level === 'warn' && log.code !== 'EMPTY_BUNDLE')
+          unresolved.push(`${log.code ?? 'warning'}: ${log.message}`);
       },
     });
     try {
@@ -107,10 +137,14 @@ export async function bundleCharm(
   } catch (error) {
     if (error instanceof CharmPackError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new CharmPackError('ERR_CHARM_PACK_BUNDLE_FAILED', `bundling ${Object.values(entries).map(rel).join(', ')} failed: ${message.slice(0, 1500)}`, {
-      path: Object.values(entries)[0]!,
-      cause: error,
-    });
+    throw new CharmPackError(
+      'ERR_CHARM_PACK_BUNDLE_FAILED',
+      `bundling ${Object.values(entries).map(rel).join(', ')} failed: ${message.slice(0, 1500)}`,
+      {
+        path: Object.values(entries)[0]!,
+        cause: error,
+      },
+    );
   }
   const modules = new Set<string>();
   const files: BundledFile[] = [];
@@ -149,11 +183,5 @@ export async function bundleCharm(
       { path: forbidden[0]! },
     );
   }
-  const entryPaths = new Set(Object.keys(entries).map((name) => `lib/${name}.mjs`));
-  files.sort((a, b) => {
-    const ea = entryPaths.has(a.path) ? 0 : 1;
-    const eb = entryPaths.has(b.path) ? 0 : 1;
-    return ea - eb || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  });
   return { files, modules: [...modules].map(rel).sort() };
 }

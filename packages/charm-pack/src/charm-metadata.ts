@@ -16,11 +16,16 @@ export const JUJU_ARCHITECTURES: readonly string[] = ['amd64', 'arm64', 'ppc64el
 export function parseYamlMapping(
   text: string,
   file: string,
-): { ok: true; value: Record<string, unknown>; document: ReturnType<typeof parseDocument> } | { ok: false; fault: MetadataFault } {
+):
+  | { ok: true; value: Record<string, unknown>; document: ReturnType<typeof parseDocument> }
+  | { ok: false; fault: MetadataFault } {
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
-    return { ok: false, fault: { code: 'invalid-yaml', message: `${file} is not valid YAML: ${first.message.split('\n')[0]}` } };
+    return {
+      ok: false,
+      fault: { code: 'invalid-yaml', message: `${file} is not valid YAML: ${first.message.split('\n')[0]}` },
+    };
   }
   const value: unknown = document.toJS();
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -33,7 +38,10 @@ export function parseYamlMapping(
  * Checks `metadata.yaml` as Juju reads it: `name` (a valid charm name), `summary` and `description`
  * present and non-empty, and no `series` (Juju 4 refuses it; bases belong in `manifest.yaml`).
  */
-export function checkMetadata(text: string, file = 'metadata.yaml'): { name?: string; faults: MetadataFault[] } {
+export function checkMetadata(
+  text: string,
+  file = 'metadata.yaml',
+): { name?: string; faults: MetadataFault[] } {
   const parsed = parseYamlMapping(text, file);
   if (!parsed.ok) return { faults: [parsed.fault] };
   const meta = parsed.value;
@@ -68,7 +76,10 @@ export function checkMetadata(text: string, file = 'metadata.yaml'): { name?: st
  * architectures}`, each channel a quoted string (an unquoted `22.04` is a YAML float, which Juju
  * refuses) and each architecture one Juju knows. Returns the architectures named.
  */
-export function checkManifest(text: string, file = 'manifest.yaml'): { architectures: string[]; faults: MetadataFault[] } {
+export function checkManifest(
+  text: string,
+  file = 'manifest.yaml',
+): { architectures: string[]; faults: MetadataFault[] } {
   const parsed = parseYamlMapping(text, file);
   if (!parsed.ok) return { architectures: [], faults: [parsed.fault] };
   const faults: MetadataFault[] = [];
@@ -76,7 +87,10 @@ export function checkManifest(text: string, file = 'manifest.yaml'): { architect
   const basesNode = parsed.document.get('bases', true);
   const bases = parsed.value.bases;
   if (!Array.isArray(bases) || bases.length === 0) {
-    return { architectures: [], faults: [{ code: 'manifest-no-bases', message: `${file} has no bases list` }] };
+    return {
+      architectures: [],
+      faults: [{ code: 'manifest-no-bases', message: `${file} has no bases list` }],
+    };
   }
   bases.forEach((base: unknown, index) => {
     const where = `${file}: bases[${index}]`;
@@ -91,7 +105,8 @@ export function checkManifest(text: string, file = 'manifest.yaml'): { architect
     // The node tells a quoted '22.04' (a string) from a bare 22.04 (a float).
     const baseNode = (basesNode as { items?: unknown[] } | undefined)?.items?.[index];
     const channelNode = isMap(baseNode) ? baseNode.get('channel', true) : undefined;
-    const isString = typeof b.channel === 'string' && (!isScalar(channelNode) || typeof channelNode.value === 'string');
+    const isString =
+      typeof b.channel === 'string' && (!isScalar(channelNode) || typeof channelNode.value === 'string');
     if (b.channel === undefined) {
       faults.push({ code: 'manifest-invalid-base', message: `${where} has no channel` });
     } else if (!isString) {

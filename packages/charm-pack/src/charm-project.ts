@@ -58,7 +58,10 @@ function readPackageJson(dir: string): { charm: CharmField; devOnly: string[] } 
   try {
     pkg = JSON.parse(readFileSync(file, 'utf8')) as typeof pkg;
   } catch (error) {
-    throw new CharmPackError('ERR_CHARM_PACK_INVALID_METADATA', `${file} is not valid JSON`, { path: file, cause: error });
+    throw new CharmPackError('ERR_CHARM_PACK_INVALID_METADATA', `${file} is not valid JSON`, {
+      path: file,
+      cause: error,
+    });
   }
   const charm = pkg.charm ?? {};
   if (typeof charm !== 'object' || charm === null || Array.isArray(charm)) {
@@ -89,12 +92,17 @@ function resolveBin(dir: string, name: string, target: string, pkgFile: string):
     if (resolve(at, '..') === at) break;
   }
   if (manifest === undefined) {
-    throw new CharmPackError('ERR_CHARM_PACK_MISSING_FILE', `${pkgFile}: charm.bin.${name}: package ${target} is not installed`, {
-      path: pkgFile,
-    });
+    throw new CharmPackError(
+      'ERR_CHARM_PACK_MISSING_FILE',
+      `${pkgFile}: charm.bin.${name}: package ${target} is not installed`,
+      {
+        path: pkgFile,
+      },
+    );
   }
   const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: unknown };
-  const bin = typeof pkg.bin === 'string' ? pkg.bin : (pkg.bin as Record<string, unknown> | undefined)?.[name];
+  const bin =
+    typeof pkg.bin === 'string' ? pkg.bin : (pkg.bin as Record<string, unknown> | undefined)?.[name];
   if (typeof bin !== 'string') {
     throw invalid(pkgFile, `${pkgFile}: charm.bin.${name}: package ${target} has no bin named ${name}`);
   }
@@ -108,7 +116,8 @@ function resolveBin(dir: string, name: string, target: string, pkgFile: string):
  * @throws CharmPackError `ERR_CHARM_PACK_MISSING_FILE`, `ERR_CHARM_PACK_INVALID_METADATA`, naming the file.
  */
 export function readCharmProject(projectDir: string, options: ReadCharmProjectOptions = {}): CharmProject {
-  if (typeof projectDir !== 'string' || projectDir === '') throw new TypeError('the charm folder must be a path');
+  if (typeof projectDir !== 'string' || projectDir === '')
+    throw new TypeError('the charm folder must be a path');
   const dir = resolve(projectDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new CharmPackError('ERR_CHARM_PACK_MISSING_FILE', `${dir} is not a folder`, { path: dir });
@@ -175,12 +184,17 @@ export function readCharmProject(projectDir: string, options: ReadCharmProjectOp
       if (!/^[a-z][a-z0-9-]*$/.test(name) || name === 'node') {
         throw invalid(pkgFile, `${pkgFile}: charm.bin: ${JSON.stringify(name)} is not a usable program name`);
       }
-      if (typeof target !== 'string') throw invalid(pkgFile, `${pkgFile}: charm.bin.${name} must be a string`);
+      if (typeof target !== 'string')
+        throw invalid(pkgFile, `${pkgFile}: charm.bin.${name} must be a string`);
       const module = resolveBin(dir, name, target, pkgFile);
       if (!existsSync(module)) {
-        throw new CharmPackError('ERR_CHARM_PACK_MISSING_FILE', `${pkgFile}: charm.bin.${name}: ${module} does not exist`, {
-          path: module,
-        });
+        throw new CharmPackError(
+          'ERR_CHARM_PACK_MISSING_FILE',
+          `${pkgFile}: charm.bin.${name}: ${module} does not exist`,
+          {
+            path: module,
+          },
+        );
       }
       bins[name] = module;
     }

@@ -42,7 +42,8 @@ function charmPath(word: string): string | undefined {
   const variable = /^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\/(.+)$/.exec(word);
   if (variable) return posix.normalize(variable[1]!);
   if (word.startsWith('./')) return posix.normalize(word.slice(2));
-  if (!word.startsWith('/') && !word.includes('$') && word.includes('/') && !word.includes('=')) return posix.normalize(word);
+  if (!word.startsWith('/') && !word.includes('$') && word.includes('/') && !word.includes('='))
+    return posix.normalize(word);
   return undefined;
 }
 
@@ -69,7 +70,9 @@ export function dispatchTargets(script: string): { program: string | undefined; 
 }
 
 function isUnsafePath(path: string): boolean {
-  return path.startsWith('/') || path.includes('\\') || path.split('/').includes('..') || /^[A-Za-z]:/.test(path);
+  return (
+    path.startsWith('/') || path.includes('\\') || path.split('/').includes('..') || /^[A-Za-z]:/.test(path)
+  );
 }
 
 /**
@@ -88,16 +91,24 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
   try {
     bytes = typeof input === 'string' ? await readFile(input) : input;
   } catch (error) {
-    throw new CharmPackError('ERR_CHARM_PACK_MISSING_FILE', `cannot read ${label}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      path: label,
-      cause: error,
-    });
+    throw new CharmPackError(
+      'ERR_CHARM_PACK_MISSING_FILE',
+      `cannot read ${label}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        path: label,
+        cause: error,
+      },
+    );
   }
   let zip: Awaited<ReturnType<typeof readZip>>;
   try {
     zip = await readZip(bytes);
   } catch (error) {
-    fault('not-a-zip', label, `${label} is not a zip Juju can read: ${error instanceof Error ? error.message : String(error)}`);
+    fault(
+      'not-a-zip',
+      label,
+      `${label} is not a zip Juju can read: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return { ok: false, name: undefined, architectures: [], faults, entries: [] };
   }
   try {
@@ -105,7 +116,8 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
     const byPath = new Map<string, ZipEntryInfo>();
     for (const entry of entries) {
       const path = entry.path.replace(/\/$/, '');
-      if (isUnsafePath(entry.path)) fault('unsafe-path', entry.path, `${entry.path}: a member path must stay inside the charm`);
+      if (isUnsafePath(entry.path))
+        fault('unsafe-path', entry.path, `${entry.path}: a member path must stay inside the charm`);
       if (byPath.has(path)) fault('duplicate-member', entry.path, `${entry.path} is in the zip twice`);
       byPath.set(path, entry);
     }
@@ -117,7 +129,11 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
     if (metadata === undefined) {
       const nested = entries.find((e) => e.path.endsWith('/metadata.yaml'));
       if (nested) {
-        fault('not-top-level', nested.path, `metadata.yaml is at ${nested.path}: a charm's members must be at the top level of the zip`);
+        fault(
+          'not-top-level',
+          nested.path,
+          `metadata.yaml is at ${nested.path}: a charm's members must be at the top level of the zip`,
+        );
       } else fault('missing-metadata', 'metadata.yaml', 'metadata.yaml is missing');
     } else {
       const checked = checkMetadata(await text('metadata.yaml'));
@@ -131,7 +147,11 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
       architectures = checked.architectures;
       for (const f of checked.faults) fault(f.code, 'manifest.yaml', f.message);
     } else {
-      fault('missing-manifest', 'manifest.yaml', 'manifest.yaml is missing: Juju 4 requires it, and Juju 3 refuses a charm without bases unless --base is given');
+      fault(
+        'missing-manifest',
+        'manifest.yaml',
+        'manifest.yaml is missing: Juju 4 requires it, and Juju 3 refuses a charm without bases unless --base is given',
+      );
     }
 
     // Symlinks: Juju refuses one whose target leaves the charm.
@@ -140,7 +160,11 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
       const target = await text(entry.path);
       const resolved = posix.normalize(posix.join(posix.dirname(entry.path), target));
       if (target.startsWith('/') || resolved === '..' || resolved.startsWith('../')) {
-        fault('symlink-escapes', entry.path, `${entry.path} is a symlink to ${JSON.stringify(target.slice(0, 100))}, outside the charm`);
+        fault(
+          'symlink-escapes',
+          entry.path,
+          `${entry.path} is a symlink to ${JSON.stringify(target.slice(0, 100))}, outside the charm`,
+        );
       }
     }
 
@@ -148,14 +172,30 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
     if (dispatch === undefined) {
       fault('missing-dispatch', 'dispatch', 'dispatch is missing: Juju would run nothing for any hook');
     } else if (dispatch.kind !== 'file') {
-      fault('dispatch-not-a-file', 'dispatch', `dispatch is a ${dispatch.kind} in the zip, not a regular file`);
+      fault(
+        'dispatch-not-a-file',
+        'dispatch',
+        `dispatch is a ${dispatch.kind} in the zip, not a regular file`,
+      );
     } else {
       if ((dispatch.mode & 0o100) === 0) {
-        const why = dispatch.creator === 3 || dispatch.creator === 19 ? '' : ` (the zip says it was made on MS-DOS, host ${dispatch.creator}, so Juju gives it 0666)`;
-        fault('dispatch-not-executable', 'dispatch', `dispatch has mode 0${dispatch.mode.toString(8)} in the zip${why}: Juju fails every hook with "permission denied"`);
+        const why =
+          dispatch.creator === 3 || dispatch.creator === 19
+            ? ''
+            : ` (the zip says it was made on MS-DOS, host ${dispatch.creator}, so Juju gives it 0666)`;
+        fault(
+          'dispatch-not-executable',
+          'dispatch',
+          `dispatch has mode 0${dispatch.mode.toString(8)} in the zip${why}: Juju fails every hook with "permission denied"`,
+        );
       }
       const script = await text('dispatch');
-      if (!script.startsWith('#!')) fault('dispatch-no-shebang', 'dispatch', 'dispatch does not start with #! (e.g. #!/bin/sh): the kernel cannot run it');
+      if (!script.startsWith('#!'))
+        fault(
+          'dispatch-no-shebang',
+          'dispatch',
+          'dispatch does not start with #! (e.g. #!/bin/sh): the kernel cannot run it',
+        );
       const { program, files } = dispatchTargets(script);
       const resolveMember = async (path: string): Promise<ZipEntryInfo | undefined> => {
         const entry = byPath.get(path);
@@ -167,7 +207,11 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
         if (entry === undefined || entry.kind !== 'file') {
           fault('dispatch-target-missing', program, `dispatch runs ${program}, which is not in the charm`);
         } else if ((entry.mode & 0o100) === 0) {
-          fault('dispatch-target-not-executable', program, `dispatch runs ${program}, which has mode 0${entry.mode.toString(8)} in the zip (not executable)`);
+          fault(
+            'dispatch-target-not-executable',
+            program,
+            `dispatch runs ${program}, which has mode 0${entry.mode.toString(8)} in the zip (not executable)`,
+          );
         } else {
           const head = await zip.read(program, 20);
           if (head.length >= 20 && head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') {
@@ -175,14 +219,19 @@ export async function checkCharm(input: string | Uint8Array): Promise<CheckCharm
             const arch = ELF_MACHINES[machine];
             const wrong = architectures.filter((a) => a !== arch);
             if (arch === undefined || wrong.length > 0) {
-              fault('architecture-mismatch', program, `${program} is an ELF binary for ${arch ?? `machine ${machine}`}, but manifest.yaml says ${architectures.join(', ')}`);
+              fault(
+                'architecture-mismatch',
+                program,
+                `${program} is an ELF binary for ${arch ?? `machine ${machine}`}, but manifest.yaml says ${architectures.join(', ')}`,
+              );
             }
           }
         }
       }
       for (const file of files) {
         const entry = await resolveMember(file);
-        if (entry === undefined || entry.kind !== 'file') fault('dispatch-target-missing', file, `dispatch runs ${file}, which is not in the charm`);
+        if (entry === undefined || entry.kind !== 'file')
+          fault('dispatch-target-missing', file, `dispatch runs ${file}, which is not in the charm`);
       }
     }
     return { ok: faults.length === 0, name, architectures, faults, entries };

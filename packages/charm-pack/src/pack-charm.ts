@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type CharmArchitecture, CHARM_ARCHITECTURES, isCharmArchitecture } from './architectures.js';
+import { CHARM_ARCHITECTURES, type CharmArchitecture, isCharmArchitecture } from './architectures.js';
 import { bundleCharm } from './bundle-charm.js';
 import { binScript, dispatchScript, manifestYaml } from './charm-files.js';
 import { readCharmProject } from './charm-project.js';
@@ -58,10 +58,14 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw new CharmPackError('ERR_CHARM_PACK_IO', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      path,
-      cause: error,
-    });
+    throw new CharmPackError(
+      'ERR_CHARM_PACK_IO',
+      `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        path,
+        cause: error,
+      },
+    );
   }
 }
 
@@ -78,7 +82,10 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
  * const { charms } = await packCharm('examples/demo-charm', { architectures: ['amd64'] });
  * console.log(charms[0].path); // …/examples/demo-charm/demo_amd64.charm
  */
-export async function packCharm(projectDir: string, options: PackCharmOptions = {}): Promise<PackCharmResult> {
+export async function packCharm(
+  projectDir: string,
+  options: PackCharmOptions = {},
+): Promise<PackCharmResult> {
   const project = readCharmProject(projectDir, { entry: options.entry });
   const wanted = options.architectures ?? project.architectures ?? ['amd64'];
   if (wanted.length === 0) throw new TypeError('architectures must name at least one architecture');

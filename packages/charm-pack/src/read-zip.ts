@@ -29,7 +29,11 @@ const S_IFLNK = 0o120000;
  * external attributes only when the creator is Unix or macOS; for MS-DOS, NTFS and VFAT creators it
  * uses 0666 (0444 when read-only), which is why a dispatch zipped with a DOS creator is not executable.
  */
-function modeOf(creator: number, external: number, path: string): { kind: ZipEntryInfo['kind']; mode: number } {
+function modeOf(
+  creator: number,
+  external: number,
+  path: string,
+): { kind: ZipEntryInfo['kind']; mode: number } {
   if (creator === 3 || creator === 19) {
     const unix = external >>> 16;
     const type = unix & S_IFMT;
@@ -44,10 +48,14 @@ function modeOf(creator: number, external: number, path: string): { kind: ZipEnt
 
 function fromBuffer(bytes: Buffer): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(bytes, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false }, (error, zip) => {
-      if (error || !zip) reject(error ?? new Error('not a zip'));
-      else resolve(zip);
-    });
+    yauzl.fromBuffer(
+      bytes,
+      { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false },
+      (error, zip) => {
+        if (error || !zip) reject(error ?? new Error('not a zip'));
+        else resolve(zip);
+      },
+    );
   });
 }
 

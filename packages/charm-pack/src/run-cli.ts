@@ -31,7 +31,9 @@ function mb(bytes: number): string {
  * The `charm-pack` command: pack (default), `check`, `unpack`. Returns the exit code.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: Record<string, { type: 'string' | 'boolean' }>; allowPositionals: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: Record<string, { type: 'string' | 'boolean' }>; allowPositionals: true }>
+  >;
   try {
     parsed = parseArgs({
       args: [...argv],
@@ -92,8 +94,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       env: io.env,
       log: (line) => io.stderr(`${line}\n`),
     });
-    io.stderr(`charm-pack: bundled ${result.modules.length} modules: ${result.bundle.map((b) => `${b.path} ${(b.size / 1024).toFixed(0)} KiB`).join(', ')}\n`);
-    for (const charm of result.charms) io.stderr(`charm-pack: ${charm.path}: ${mb(charm.size)}, sha256 ${charm.sha256}\n`);
+    io.stderr(
+      `charm-pack: bundled ${result.modules.length} modules: ${result.bundle.map((b) => `${b.path} ${(b.size / 1024).toFixed(0)} KiB`).join(', ')}\n`,
+    );
+    for (const charm of result.charms)
+      io.stderr(`charm-pack: ${charm.path}: ${mb(charm.size)}, sha256 ${charm.sha256}\n`);
     for (const charm of result.charms) io.stdout(`${charm.path}\n`);
     return 0;
   } catch (error) {

@@ -15,7 +15,11 @@ export async function unpackCharm(charmPath: string, dir: string): Promise<void>
   await assertValidCharm(charmPath);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   if ((await readdir(dir)).length > 0) {
-    throw new CharmPackError('ERR_CHARM_PACK_IO', `${dir} is not empty: unpack a charm into an empty folder`, { path: dir });
+    throw new CharmPackError(
+      'ERR_CHARM_PACK_IO',
+      `${dir} is not empty: unpack a charm into an empty folder`,
+      { path: dir },
+    );
   }
   const zip = await readZip(await readFile(charmPath));
   try {
@@ -37,10 +41,14 @@ export async function unpackCharm(charmPath: string, dir: string): Promise<void>
     }
   } catch (error) {
     if (error instanceof CharmPackError) throw error;
-    throw new CharmPackError('ERR_CHARM_PACK_IO', `cannot unpack ${charmPath} into ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      path: dir,
-      cause: error,
-    });
+    throw new CharmPackError(
+      'ERR_CHARM_PACK_IO',
+      `cannot unpack ${charmPath} into ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        path: dir,
+        cause: error,
+      },
+    );
   } finally {
     zip.close();
   }

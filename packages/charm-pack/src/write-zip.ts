@@ -55,11 +55,19 @@ export function writeZip(members: readonly ZipMember[]): Uint8Array {
   const sorted = [...members].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (let i = 0; i < sorted.length; i++) {
     const { path, mode } = sorted[i]!;
-    if (path === '' || path.startsWith('/') || path.includes('\\') || path.split('/').some((p) => p === '..' || p === '.' || p === '')) {
-      throw new TypeError(`zip member path ${JSON.stringify(path)} must be relative, without "." or ".." parts`);
+    if (
+      path === '' ||
+      path.startsWith('/') ||
+      path.includes('\\') ||
+      path.split('/').some((p) => p === '..' || p === '.' || p === '')
+    ) {
+      throw new TypeError(
+        `zip member path ${JSON.stringify(path)} must be relative, without "." or ".." parts`,
+      );
     }
     if (i > 0 && sorted[i - 1]!.path === path) throw new TypeError(`zip member ${path} is given twice`);
-    if (!Number.isInteger(mode) || (mode & ~0o777) !== 0) throw new TypeError(`mode of ${path} must be permission bits`);
+    if (!Number.isInteger(mode) || (mode & ~0o777) !== 0)
+      throw new TypeError(`mode of ${path} must be permission bits`);
   }
   const chunks: Uint8Array[] = [];
   let failure: Error | null = null;

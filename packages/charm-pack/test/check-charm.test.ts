@@ -5,7 +5,12 @@ import { METADATA } from './helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 /** An x86-64 ELF header, enough for the architecture check. */
-const ELF_X64 = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(10), Buffer.from([62, 0]), Buffer.alloc(44)]);
+const ELF_X64 = Buffer.concat([
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]),
+  Buffer.alloc(10),
+  Buffer.from([62, 0]),
+  Buffer.alloc(44),
+]);
 
 function members(overrides: Record<string, Partial<ZipMember> | null> = {}): ZipMember[] {
   const base: Record<string, ZipMember> = {
@@ -29,7 +34,9 @@ async function faults(bytes: Uint8Array) {
 
 /** A zip written with fflate's defaults where asked: MS-DOS creator, no Unix mode. */
 function rawZip(files: Record<string, [Uint8Array, { os?: number; attrs?: number }?]>): Uint8Array {
-  return zipSync(Object.fromEntries(Object.entries(files).map(([p, [data, opts]]) => [p, [data, { ...opts }]])));
+  return zipSync(
+    Object.fromEntries(Object.entries(files).map(([p, [data, opts]]) => [p, [data, { ...opts }]])),
+  );
 }
 
 describe('checkCharm', () => {
@@ -50,7 +57,9 @@ describe('checkCharm', () => {
   });
 
   it('rejects a charm without metadata.yaml', async () => {
-    expect((await faults(writeZip(members({ 'metadata.yaml': null })))).map((f) => f.code)).toEqual(['missing-metadata']);
+    expect((await faults(writeZip(members({ 'metadata.yaml': null })))).map((f) => f.code)).toEqual([
+      'missing-metadata',
+    ]);
   });
 
   it('rejects members under a folder instead of at the top level', async () => {
@@ -69,23 +78,31 @@ describe('checkCharm', () => {
   });
 
   it('rejects a charm without manifest.yaml, and one with no bases', async () => {
-    expect((await faults(writeZip(members({ 'manifest.yaml': null })))).map((f) => f.code)).toEqual(['missing-manifest']);
+    expect((await faults(writeZip(members({ 'manifest.yaml': null })))).map((f) => f.code)).toEqual([
+      'missing-manifest',
+    ]);
     const empty = writeZip(members({ 'manifest.yaml': { data: text('bases: []\n') } }));
     expect((await faults(empty)).map((f) => f.code)).toEqual(['manifest-no-bases']);
   });
 
   it('rejects a charm without dispatch', async () => {
-    expect((await faults(writeZip(members({ dispatch: null })))).map((f) => f.code)).toEqual(['missing-dispatch']);
+    expect((await faults(writeZip(members({ dispatch: null })))).map((f) => f.code)).toEqual([
+      'missing-dispatch',
+    ]);
   });
 
   it('rejects dispatch at 0644 in the zip', async () => {
-    const found = await faults(writeZip(members({ dispatch: { mode: 0o644, data: text(dispatchScript('lib/charm.mjs')) } })));
+    const found = await faults(
+      writeZip(members({ dispatch: { mode: 0o644, data: text(dispatchScript('lib/charm.mjs')) } })),
+    );
     expect(found.map((f) => f.code)).toEqual(['dispatch-not-executable']);
     expect(found[0]!.message).toContain('0644');
   });
 
   it('rejects a zip made with an MS-DOS creator, where Juju gives dispatch 0666', async () => {
-    const zip = rawZip(Object.fromEntries(members().map((m) => [m.path, ['data' in m ? m.data : new Uint8Array()]])));
+    const zip = rawZip(
+      Object.fromEntries(members().map((m) => [m.path, ['data' in m ? m.data : new Uint8Array()]])),
+    );
     const found = await faults(zip);
     expect(found.map((f) => f.code)).toEqual(['dispatch-not-executable', 'dispatch-target-not-executable']);
     expect(found[0]!.message).toContain('MS-DOS');
@@ -94,10 +111,9 @@ describe('checkCharm', () => {
 
   it('rejects a symlink that leaves the charm', async () => {
     const unix = (mode: number) => ({ os: 3, attrs: (mode << 16) >>> 0 });
-    const files = Object.fromEntries(members().map((m) => [m.path, ['data' in m ? m.data : new Uint8Array(), unix(0o100000 | m.mode)]])) as Record<
-      string,
-      [Uint8Array, { os: number; attrs: number }]
-    >;
+    const files = Object.fromEntries(
+      members().map((m) => [m.path, ['data' in m ? m.data : new Uint8Array(), unix(0o100000 | m.mode)]]),
+    ) as Record<string, [Uint8Array, { os: number; attrs: number }]>;
     files['lib/escape'] = [text('../../etc/passwd'), unix(0o120777)];
     files['lib/inside'] = [text('charm.mjs'), unix(0o120777)];
     const found = await faults(rawZip(files));

@@ -54,7 +54,9 @@ describe('packCharm refuses bad input, naming the file, and writes nothing', () 
   });
 
   it('metadata with series', async () => {
-    const project = makeProject({ 'metadata.yaml': 'name: tiny\nsummary: s\ndescription: d\nseries: [jammy]\n' });
+    const project = makeProject({
+      'metadata.yaml': 'name: tiny\nsummary: s\ndescription: d\nseries: [jammy]\n',
+    });
     dirs.push(project);
     const error = await refusal(project);
     expect(error.message).toMatch(/metadata\.yaml has "series"/);
@@ -69,7 +71,9 @@ describe('packCharm refuses bad input, naming the file, and writes nothing', () 
   });
 
   it('a bundle that still has an unresolved import', async () => {
-    const project = makeProject({ 'src/hook.ts': "import 'no-such-package-anywhere';\nexport const hookName = () => 'x';\n" });
+    const project = makeProject({
+      'src/hook.ts': "import 'no-such-package-anywhere';\nexport const hookName = () => 'x';\n",
+    });
     dirs.push(project);
     const error = await refusal(project);
     expect(error.code).toBe('ERR_CHARM_PACK_BUNDLE_FAILED');
@@ -115,7 +119,9 @@ describe('packCharm', () => {
 
   it('writes Unix modes: 0755 for dispatch and bin/node, 0644 for the rest, no folder or symlink', async () => {
     const zip = await readZip(readFileSync(first.charms[0]!.path));
-    const modes = Object.fromEntries(zip.entries.map((e) => [e.path, [e.creator, e.kind, e.mode.toString(8)]]));
+    const modes = Object.fromEntries(
+      zip.entries.map((e) => [e.path, [e.creator, e.kind, e.mode.toString(8)]]),
+    );
     zip.close();
     expect(modes).toEqual({
       'bin/node': [3, 'file', '755'],
@@ -173,7 +179,11 @@ describe('packCharm', () => {
     const hooks = join(dir, 'hooks');
     spawnSync('mkdir', [hooks]);
     spawnSync('cp', ['-p', join(dir, 'dispatch'), join(hooks, 'start')]);
-    const run = spawnSync(join(hooks, 'start'), [], { cwd: dir, env: { JUJU_CHARM_DIR: dir }, encoding: 'utf8' });
+    const run = spawnSync(join(hooks, 'start'), [], {
+      cwd: dir,
+      env: { JUJU_CHARM_DIR: dir },
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(0);
     expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toMatch(/^hook start /);
   });
