@@ -2,10 +2,12 @@
 // wants (one server and one client certificate), lets the layer do the relation work, and turns the
 // layer's state into a workload status.
 import { hostname } from 'node:os';
+import { FlagStore } from '@tls-client/flags';
 import { getHookContext, HookTools } from '@tls-client/hookenv';
 import { endpointFlags, TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
 import { DemoConfigError, type DemoPaths, resolvePaths } from './config.js';
 import { chooseStatus } from './status.js';
+import { INPUTS_KEY, needsRefresh, pickPathOptions, type UnitInputs } from './unit-inputs.js';
 
 const ENDPOINT = 'certificates';
 
@@ -36,12 +38,18 @@ async function main(): Promise<void> {
   const app = context.appName;
   const tools = new HookTools();
 
-  // Hook tools are separate processes: ask for config and addresses at the same time (one round).
-  const [config, unitAddresses] = await Promise.all([tools.configGet(), addresses(tools)]);
+  // Config and addresses change only with a config-changed hook (or install, start, upgrade): read
+  // them there, in one round (hook tools are processes: both at once), and reuse them otherwise.
+  const cached = readStoredValue(charmDir, INPUTS_KEY);
+  let inputs: UnitInputs;
+  if (needsRefresh(context.hookName, cached)) {
+    const [config, unitAddresses] = await Promise.all([tools.configGet(), addresses(tools)]);
+    inputs = { config: pickPathOptions(config), ...unitAddresses };
+  } else inputs = cached as UnitInputs;
   let paths: DemoPaths | undefined;
   let configError: string | undefined;
   try {
-    paths = resolvePaths(config, charmDir);
+    paths = resolvePaths(inputs.config, charmDir);
   } catch (error) {
     if (!(error instanceof DemoConfigError)) throw error;
     configError = error.message;
@@ -49,7 +57,7 @@ async function main(): Promise<void> {
 
   const client = new TlsClient({ endpoint: ENDPOINT, ...(paths ? { caCertificatePath: paths.caCert } : {}) });
   if (paths) {
-    const { ingress, others } = unitAddresses;
+    const { ingress, others } = inputs;
     const sans = [...new Set([ingress, ...others, hostname()])];
     client.requestServerCert(ingress, sans, { certPath: paths.serverCert, keyPath: paths.serverKey });
     client.requestClientCert(app, undefined, { certPath: paths.clientCert, keyPath: paths.clientKey });
@@ -93,7 +101,19 @@ async function main(): Promise<void> {
   if (last?.status !== status.status || last.message !== status.message) {
     await tools.statusSet(status.status, status.message);
     client.flags.setValue(STATUS_KEY, { status: status.status, message: status.message });
-    await client.flags.commit();
+  }
+  client.flags.setValue(INPUTS_KEY, inputs);
+  // Writes only what changed; nothing at all in a steady hook.
+  await client.flags.commit();
+}
+
+/** A value of the unit's flag store before `run()` opens it (undefined when there is none yet). */
+function readStoredValue(charmDir: string, key: string): unknown {
+  try {
+    return FlagStore.open({ charmDir }).getValue(key);
+  } catch {
+    // No readable state yet: the hook reads everything from Juju, and run() reports a bad store.
+    return undefined;
   }
 }
 

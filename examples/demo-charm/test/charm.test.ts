@@ -94,6 +94,14 @@ describe('demo charm', () => {
     expect(certificateFacts(readFileSync(moved, 'utf8')).subject).toBe('CN=198.51.100.7');
   });
 
+  it('picks up a new address in config-changed, which Juju runs when addresses change', async () => {
+    model.setNetwork('certificates', unitNetwork('198.51.100.8', '10.1.2.3'));
+    const run = await hook('config-changed');
+    expect(run.calls.map((c) => c.tool)).toContain('network-get');
+    // The request for the new address is published (the layer keeps the earlier request too).
+    expect(Object.values(model.localUnitData(relationId)).join('\n')).toContain('198.51.100.8');
+  });
+
   it('goes blocked again when the relation is removed', async () => {
     model.removeRelation(relationId);
     await hook('certificates-relation-broken');

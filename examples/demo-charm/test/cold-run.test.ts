@@ -153,6 +153,9 @@ describe('the packed demo charm, cold', () => {
     const tools = run.calls.map((c) => c.tool);
     expect(tools).not.toContain('relation-set');
     expect(tools).not.toContain('status-set');
+    // Config and addresses were read in install and are current until config-changed.
+    expect(tools).not.toContain('config-get');
+    expect(tools).not.toContain('network-get');
     expect(run.calls.filter((c) => c.tool === 'juju-log' && !c.args.includes('DEBUG'))).toEqual([]);
     expect(run.calls.length).toBeLessThanOrEqual(6);
     expect(readdirSync(certs()).map((f) => readFileSync(join(certs(), f), 'utf8'))).toEqual(before);
