@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CharmPackError, checkCharm, packCharm, readZip, unpackCharm } from '../src/index.js';
+import { CharmPackError, checkCharm, packCharm, readZip, runCli, unpackCharm } from '../src/index.js';
 import { makeProject } from './helpers.js';
 
 const dirs: string[] = [];
@@ -81,6 +81,19 @@ describe('packCharm refuses bad input, naming the file, and writes nothing', () 
     expect(error.message).toContain('src/charm.ts');
   });
 
+  it('test tooling reaching the bundle (node-forge, the fake Juju)', async () => {
+    const project = makeProject({
+      'src/hook.ts': "import forge from 'node-forge';\nexport const hookName = () => String(forge);\n",
+      'node_modules/node-forge/package.json':
+        '{ "name": "node-forge", "version": "1.0.0", "main": "index.js" }\n',
+      'node_modules/node-forge/index.js': 'module.exports = { pki: {} };\n',
+    });
+    dirs.push(project);
+    const error = await refusal(project);
+    expect(error.code).toBe('ERR_CHARM_PACK_BUNDLE_FAILED');
+    expect(error.message).toContain('node_modules/node-forge/index.js (node-forge)');
+  });
+
   it('an unknown architecture', async () => {
     const project = makeProject();
     dirs.push(project);
@@ -97,7 +110,7 @@ describe('packCharm', () => {
   let second: Awaited<ReturnType<typeof packCharm>>;
 
   beforeAll(async () => {
-    project = makeProject();
+    project = makeProject({ 'actions.yaml': 'greet:\n  description: Says hello.\n' });
     dirs.push(project);
     first = await packCharm(project, { outDir: temp('charm-pack-a-') });
     second = await packCharm(project, { outDir: temp('charm-pack-b-') });
@@ -126,6 +139,7 @@ describe('packCharm', () => {
     expect(modes).toEqual({
       'bin/node': [3, 'file', '755'],
       'bin/node.LICENSE': [3, 'file', '644'],
+      'actions.yaml': [3, 'file', '644'],
       'config.yaml': [3, 'file', '644'],
       dispatch: [3, 'file', '755'],
       'lib/charm.mjs': [3, 'file', '644'],
@@ -171,6 +185,23 @@ describe('packCharm', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('hook install on node v24.22.3\n');
+  });
+
+  it('prints the path of each .charm as the last lines of the CLI output', async () => {
+    const out = temp('charm-pack-cli-');
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli([project, '--out', out], {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+    });
+    expect(code, stderr).toBe(0);
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe(join(out, 'tiny_amd64.charm'));
+    expect(stderr).toContain('sha256');
   });
 
   it('derives JUJU_DISPATCH_PATH from the name it was run as, for agents before 2.8', async () => {
