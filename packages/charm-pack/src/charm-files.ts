@@ -4,7 +4,8 @@ import { UBUNTU_CHANNELS } from './architectures.js';
  * The `dispatch` script: Juju runs it (mode 0755) for every hook and action. It sets
  * `JUJU_DISPATCH_PATH` when an agent older than 2.8 did not, from the name it was run as
  * (`hooks/<name>` or `actions/<name>`), then runs the bundle on the charm's own `bin/node`.
- * No subprocess is started before Node: the charm folder comes from `JUJU_CHARM_DIR`.
+ * No subprocess is started before Node: the charm folder comes from `JUJU_CHARM_DIR`. Node's
+ * compile cache (`.node-compile-cache/` in the charm folder) spares later hooks compiling the bundle.
  */
 export function dispatchScript(entryPath: string): string {
   return `#!/bin/sh
@@ -19,6 +20,9 @@ if [ -z "\${JUJU_DISPATCH_PATH:-}" ]; then
   export JUJU_DISPATCH_PATH
 fi
 charm_dir="\${JUJU_CHARM_DIR:-$(cd "$(dirname "$0")" && pwd)}"
+# Node keeps the compiled bundle here after the first hook, so later hooks skip compiling it.
+NODE_COMPILE_CACHE="\${NODE_COMPILE_CACHE:-$charm_dir/.node-compile-cache}"
+export NODE_COMPILE_CACHE
 exec "$charm_dir/bin/node" "$charm_dir/${entryPath}"
 `;
 }
