@@ -11,9 +11,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { packCharm, unpackCharm } from '@tls-client/charm-pack';
-import { EmbeddedCa, FakeModel, type HookRun } from '@tls-client/testing';
+import { EmbeddedCa, FakeModel, type HookRun, prepareDebianRoot } from '@tls-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHARM_SOURCE, unitNetwork } from '../src/charm-dir.js';
 import { bundleContains } from '../src/inspect.js';
