@@ -5,7 +5,7 @@ export type { ProtocolErrorCode, ProtocolErrorOptions } from './errors.js';
 export { PROTOCOL_ERROR_CODES, ProtocolError } from './errors.js';
 export type { Databag, DatabagChanges } from './types.js';
 export { canonicalPem, MAX_PEM_LENGTH, pemEquals } from './v4/canonical-pem.js';
-export type { ProviderAppData } from './v4/decode-provider-app-data.js';
+export type { DecodeProviderAppDataResult } from './v4/decode-provider-app-data.js';
 export {
   CAPABILITIES_KEY,
   CERTIFICATES_KEY,
@@ -15,9 +15,9 @@ export {
 } from './v4/decode-provider-app-data.js';
 export type {
   DecodeRequirerRequestsInput,
+  DecodeRequirerRequestsResult,
   RequirerAppDatabag,
-  RequirerRequest,
-  RequirerRequests,
+  RequirerCsrRequest,
   RequirerUnitDatabag,
 } from './v4/decode-requirer-requests.js';
 export { decodeRequirerRequests } from './v4/decode-requirer-requests.js';

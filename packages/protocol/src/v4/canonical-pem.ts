@@ -4,6 +4,7 @@
  * This is an identity and sanity check, not an X.509 parser: the DER is walked only as far as the
  * outer TLVs, so a CSR's signature or a certificate's extensions are not verified here.
  */
+import { pyStrip } from './py-strip.js';
 
 /**
  * The longest PEM text the v4 decoders read, in characters (1 MiB, as cert-writer's
@@ -25,6 +26,19 @@ for (let i = 0; i < 64; i++) BASE64_VALUES[BASE64_CHARS.charCodeAt(i)] = i;
 
 const BEGIN = '-----BEGIN ';
 const DASHES = '-----';
+const CSR_BEGIN = '-----BEGIN CERTIFICATE REQUEST-----';
+const CERTIFICATE_BEGIN = '-----BEGIN CERTIFICATE-----';
+const END_LINES = new Map<string, string>();
+
+/** `-----END <label>-----`, built once per label (a flat string, so endsWith stays cheap). */
+function endLine(label: string): string {
+  let line = END_LINES.get(label);
+  if (line === undefined) {
+    line = `-----END ${label}-----`;
+    if (END_LINES.size < 64) END_LINES.set(label, line);
+  }
+  return line;
+}
 const LABEL = /^[A-Z0-9]+(?: [A-Z0-9]+)*$/;
 const WHITESPACE = /[ \t\r\n]+/g;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -36,110 +50,156 @@ const TAG_INTEGER = 0x02;
 const TAG_BIT_STRING = 0x03;
 const TAG_CONTEXT_0 = 0xa0;
 
-/** Lazy random access to the bytes of a base64 text, so the DER walk decodes only what it reads. */
+/**
+ * Lazy random access to the bytes of base64 text, so the DER walk decodes only what it reads. The
+ * digits start at `start` in `text`; with `lined`, a `\n` follows every 64 digits (canonical PEM).
+ */
 class Base64Bytes {
-  readonly length: number;
-  constructor(private readonly text: string) {
-    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-    this.length = (text.length / 4) * 3 - padding;
+  length = 0;
+  private text = '';
+  private start = 0;
+  private lined = false;
+  private quad = -1;
+  private bits = 0;
+
+  /** Points at new text; one instance is reused, so the hot path allocates nothing here. */
+  reset(text: string, start: number, digits: number, padding: number, lined: boolean): this {
+    this.text = text;
+    this.start = start;
+    this.lined = lined;
+    this.length = (digits / 4) * 3 - padding;
+    this.quad = -1;
+    return this;
+  }
+
+  private digit(p: number): number {
+    const code = this.text.charCodeAt(this.start + p + (this.lined ? (p / 64) | 0 : 0));
+    // '=' (and anything else) reads as 0; only bytes before the padding are ever asked for.
+    return code < 128 ? BASE64_VALUES[code]! & 63 : 0;
   }
 
   at(index: number): number {
     const quad = (index / 3) | 0;
-    const i = quad * 4;
-    const t = this.text;
-    const bits =
-      (BASE64_VALUES[t.charCodeAt(i)]! << 18) |
-      (BASE64_VALUES[t.charCodeAt(i + 1)]! << 12) |
-      (((BASE64_VALUES[t.charCodeAt(i + 2)] ?? 0) & 63) << 6) |
-      ((BASE64_VALUES[t.charCodeAt(i + 3)] ?? 0) & 63);
-    return (bits >> (16 - 8 * (index - quad * 3))) & 0xff;
+    if (quad !== this.quad) {
+      const p = quad * 4;
+      this.bits =
+        (this.digit(p) << 18) | (this.digit(p + 1) << 12) | (this.digit(p + 2) << 6) | this.digit(p + 3);
+      this.quad = quad;
+    }
+    return (this.bits >> (16 - 8 * (index - quad * 3))) & 0xff;
   }
 }
 
-interface Tlv {
-  tag: number;
-  start: number;
-  end: number;
+// The first character that cannot be in a canonical body. A regex search runs in native code,
+// several times faster than a JavaScript loop over the characters; line breaks are checked with
+// indexOf.
+const NOT_BODY_CHAR = /[^A-Za-z0-9+/\n]/g;
+
+/**
+ * The fast path: checks that `text[start, end)` is base64 already laid out canonically (lines of
+ * 64 digits joined by `\n`, a last line of 1 to 64, padding only at the end, no unused bits set)
+ * and returns its digit and padding counts; undefined when it is not (the caller takes the slow
+ * path, which accepts any layout).
+ */
+function scanCanonicalBody(
+  text: string,
+  start: number,
+  end: number,
+): { digits: number; padding: number } | undefined {
+  NOT_BODY_CHAR.lastIndex = start;
+  // The search runs on past `end` (the \n before the END line) to the END line's first dash.
+  const dataEnd = NOT_BODY_CHAR.test(text) ? Math.min(NOT_BODY_CHAR.lastIndex - 1, end) : end;
+  const padding = end - dataEnd;
+  if (padding > 2 || dataEnd <= start) return undefined;
+  for (let i = dataEnd; i < end; i++) if (text.charCodeAt(i) !== 0x3d) return undefined;
+  let lineStart = start;
+  let lines = 0;
+  for (
+    let newline = text.indexOf('\n', start);
+    newline !== -1 && newline < dataEnd;
+    newline = text.indexOf('\n', newline + 1)
+  ) {
+    if (newline - lineStart !== 64) return undefined;
+    lineStart = newline + 1;
+    lines++;
+  }
+  const lastLength = end - lineStart;
+  if (lastLength < 1 || lastLength > 64 || lastLength <= padding) return undefined;
+  const digits = end - start - lines;
+  if (digits % 4 !== 0) return undefined;
+  if (padding > 0 && (BASE64_VALUES[text.charCodeAt(dataEnd - 1)]! & (padding === 2 ? 0x0f : 0x03)) !== 0) {
+    return undefined;
+  }
+  return { digits, padding };
 }
 
-/** Reads one DER TLV at `offset` that must end by `limit`; undefined when it does not. */
-function readTlv(bytes: Base64Bytes, offset: number, limit: number): Tlv | undefined {
-  if (offset + 2 > limit) return undefined;
+const BYTES = new Base64Bytes();
+
+// Where the last TLV readTlv read starts and ends (module state rather than an object per call:
+// this is the hot path).
+let tlvStart = 0;
+let tlvEnd = 0;
+
+/**
+ * Reads one DER TLV at `offset` that must end by `limit`: returns its tag and sets tlvStart and
+ * tlvEnd, or returns -1.
+ */
+function readTlv(bytes: Base64Bytes, offset: number, limit: number): number {
+  if (offset + 2 > limit) return -1;
   const tag = bytes.at(offset);
   // Multi-byte tags do not occur in the outer layers of a certificate or CSR.
-  if ((tag & 0x1f) === 0x1f) return undefined;
+  if ((tag & 0x1f) === 0x1f) return -1;
   let length = bytes.at(offset + 1);
   let start = offset + 2;
   if (length & 0x80) {
     const count = length & 0x7f;
     // 0x80 is BER's indefinite length, which DER forbids; more than 4 length bytes is absurd here.
-    if (count === 0 || count > 4 || start + count > limit) return undefined;
+    if (count === 0 || count > 4 || start + count > limit) return -1;
     length = 0;
     for (let k = 0; k < count; k++) length = length * 256 + bytes.at(start + k);
     start += count;
   }
-  const end = start + length;
-  return end > limit ? undefined : { tag, start, end };
+  if (start + length > limit) return -1;
+  tlvStart = start;
+  tlvEnd = start + length;
+  return tag;
 }
 
-/** The tags of the TLVs that exactly fill `parent`; undefined when they do not fill it. */
-function childTags(
-  bytes: Base64Bytes,
-  parent: Tlv,
-  max: number,
-): { tags: number[]; children: Tlv[] } | undefined {
-  const tags: number[] = [];
-  const children: Tlv[] = [];
-  let offset = parent.start;
-  while (offset < parent.end) {
-    if (tags.length === max) return undefined;
-    const child = readTlv(bytes, offset, parent.end);
-    if (child === undefined) return undefined;
-    tags.push(child.tag);
-    children.push(child);
-    offset = child.end;
-  }
-  return { tags, children };
+/** Reads the TLV at `offset` and checks its tag; returns its end, or -1. */
+function expectTlv(bytes: Base64Bytes, offset: number, limit: number, tag: number): number {
+  return readTlv(bytes, offset, limit) === tag ? tlvEnd : -1;
 }
 
 /** Why the DER is not a signed X.509 structure of the expected kind; undefined when it is. */
 function checkDer(bytes: Base64Bytes, kind: PemExpectation): string | undefined {
-  const outer = readTlv(bytes, 0, bytes.length);
-  if (outer === undefined || outer.end !== bytes.length) return 'its DER is truncated or has trailing bytes';
+  const outerTag = readTlv(bytes, 0, bytes.length);
+  if (outerTag < 0 || tlvEnd !== bytes.length) return 'its DER is truncated or has trailing bytes';
   if (kind === 'by-label') return undefined;
-  if (outer.tag !== TAG_SEQUENCE) return 'its DER is not a SEQUENCE';
+  if (outerTag !== TAG_SEQUENCE) return 'its DER is not a SEQUENCE';
+  const outerEnd = tlvEnd;
   // Certificate and CertificationRequest are both SEQUENCE { info SEQUENCE, algorithm SEQUENCE, BIT STRING }.
-  const signed = childTags(bytes, outer, 3);
-  if (
-    signed === undefined ||
-    signed.tags.length !== 3 ||
-    signed.tags[0] !== TAG_SEQUENCE ||
-    signed.tags[1] !== TAG_SEQUENCE ||
-    signed.tags[2] !== TAG_BIT_STRING
-  ) {
+  const infoEnd = expectTlv(bytes, tlvStart, outerEnd, TAG_SEQUENCE);
+  const infoStart = tlvStart;
+  const algorithmEnd = infoEnd < 0 ? -1 : expectTlv(bytes, infoEnd, outerEnd, TAG_SEQUENCE);
+  if (algorithmEnd < 0 || expectTlv(bytes, algorithmEnd, outerEnd, TAG_BIT_STRING) !== outerEnd) {
     return 'its DER is not a signed structure (info, algorithm, signature)';
   }
-  const info = childTags(bytes, signed.children[0]!, 16);
-  if (info === undefined) return 'its DER is truncated inside the signed info';
-  const t = info.tags;
   if (kind === 'csr') {
     // CertificationRequestInfo: version INTEGER, subject Name, subjectPKInfo, [0] attributes.
-    const isCsr =
-      t.length === 4 &&
-      t[0] === TAG_INTEGER &&
-      t[1] === TAG_SEQUENCE &&
-      t[2] === TAG_SEQUENCE &&
-      t[3] === TAG_CONTEXT_0;
-    return isCsr ? undefined : 'its DER is not a certification request (PKCS #10)';
+    let at = expectTlv(bytes, infoStart, infoEnd, TAG_INTEGER);
+    if (at >= 0) at = expectTlv(bytes, at, infoEnd, TAG_SEQUENCE);
+    if (at >= 0) at = expectTlv(bytes, at, infoEnd, TAG_SEQUENCE);
+    if (at >= 0) at = expectTlv(bytes, at, infoEnd, TAG_CONTEXT_0);
+    return at === infoEnd ? undefined : 'its DER is not a certification request (PKCS #10)';
   }
-  // TBSCertificate: [0] version (v2/v3), serial INTEGER, signature, issuer, validity, subject, SPKI, ...
-  const first = t[0] === TAG_CONTEXT_0 ? 1 : 0;
-  const isCertificate =
-    t.length >= first + 6 &&
-    t[first] === TAG_INTEGER &&
-    t.slice(first + 1, first + 6).every((tag) => tag === TAG_SEQUENCE);
-  return isCertificate ? undefined : 'its DER is not an X.509 certificate';
+  // TBSCertificate: [0] version (v2/v3), serial INTEGER, signature, issuer, validity, subject, SPKI,
+  // then optional unique ids and [3] extensions.
+  let at = infoStart;
+  if (readTlv(bytes, at, infoEnd) === TAG_CONTEXT_0) at = tlvEnd;
+  at = expectTlv(bytes, at, infoEnd, TAG_INTEGER);
+  for (let k = 0; k < 5 && at >= 0; k++) at = expectTlv(bytes, at, infoEnd, TAG_SEQUENCE);
+  for (let k = 0; k < 3 && at >= 0 && at < infoEnd; k++) at = readTlv(bytes, at, infoEnd) < 0 ? -1 : tlvEnd;
+  return at === infoEnd ? undefined : 'its DER is not an X.509 certificate';
 }
 
 /** Clears the unused low bits of the last base64 digit, as re-encoding the decoded bytes would. */
@@ -165,6 +225,10 @@ function labelName(kind: PemExpectation): string {
   return kind === 'csr' ? 'CERTIFICATE REQUEST' : 'CERTIFICATE';
 }
 
+function invalid(reason: string): PemInspection {
+  return { ok: false, code: 'ERR_PROTOCOL_INVALID_PEM', reason };
+}
+
 /**
  * Internal: checks that `text` is one PEM block of the expected kind, with nothing but whitespace
  * around it, and returns its canonical form (what Python's `cryptography` writes, stripped).
@@ -179,18 +243,24 @@ export function inspectPem(text: unknown, kind: PemExpectation): PemInspection {
       reason: `is ${text.length} characters, more than the ${MAX_PEM_LENGTH} a PEM block is read up to`,
     };
   }
-  const pem = text.trim();
-  const invalid = (reason: string): PemInspection => ({
-    ok: false,
-    code: 'ERR_PROTOCOL_INVALID_PEM',
-    reason,
-  });
-  if (!pem.startsWith(BEGIN)) return invalid('is not PEM (no BEGIN line)');
-  const labelEnd = pem.indexOf(DASHES, BEGIN.length);
-  if (labelEnd < 0) return invalid('is not PEM (unterminated BEGIN line)');
-  const label = pem.slice(BEGIN.length, labelEnd);
-  if (!LABEL.test(label)) return invalid('is not PEM (bad label)');
-  const end = `-----END ${label}-----`;
+  const pem = pyStrip(text);
+  // The two labels of the protocol are recognised without slicing or a regex (the hot path).
+  let label: string;
+  let labelEnd: number;
+  if (pem.startsWith(CSR_BEGIN)) {
+    label = 'CERTIFICATE REQUEST';
+    labelEnd = CSR_BEGIN.length - DASHES.length;
+  } else if (pem.startsWith(CERTIFICATE_BEGIN)) {
+    label = 'CERTIFICATE';
+    labelEnd = CERTIFICATE_BEGIN.length - DASHES.length;
+  } else {
+    if (!pem.startsWith(BEGIN)) return invalid('is not PEM (no BEGIN line)');
+    labelEnd = pem.indexOf(DASHES, BEGIN.length);
+    if (labelEnd < 0) return invalid('is not PEM (unterminated BEGIN line)');
+    label = pem.slice(BEGIN.length, labelEnd);
+    if (!LABEL.test(label)) return invalid('is not PEM (bad label)');
+  }
+  const end = endLine(label);
   if (!pem.endsWith(end) || pem.length < labelEnd + DASHES.length + end.length) {
     return invalid(`is a truncated PEM ${label} (no matching END line)`);
   }
@@ -199,10 +269,6 @@ export function inspectPem(text: unknown, kind: PemExpectation): PemInspection {
   }
   if (kind === 'certificate' && label !== 'CERTIFICATE') {
     return invalid(`holds a PEM ${label} where a CERTIFICATE belongs`);
-  }
-  const body = pem.slice(labelEnd + DASHES.length, pem.length - end.length).replace(WHITESPACE, '');
-  if (body.length === 0 || body.length % 4 !== 0 || !BASE64.test(body)) {
-    return invalid(`holds a PEM ${label} whose body is not base64 (junk, a second block or a cut)`);
   }
   const canonicalLabel = CSR_LABELS.has(label) ? 'CERTIFICATE REQUEST' : label;
   const expected: PemExpectation =
@@ -213,16 +279,40 @@ export function inspectPem(text: unknown, kind: PemExpectation): PemInspection {
         : label === 'CERTIFICATE'
           ? 'certificate'
           : 'by-label';
-  const fault = checkDer(new Base64Bytes(body), expected);
-  if (fault !== undefined) {
-    return invalid(
-      `holds a PEM ${label} whose content is not a ${expected === 'by-label' ? 'DER value' : labelName(expected)}: ${fault}`,
-    );
+  const bodyStart = labelEnd + DASHES.length;
+  const bodyEnd = pem.length - end.length;
+  // Fast path: the body is already canonical (what cryptography and openssl write), so the DER is
+  // read in place and the canonical text is the stripped input itself, or the input relabelled.
+  const fast =
+    pem.charCodeAt(bodyStart) === 0x0a && pem.charCodeAt(bodyEnd - 1) === 0x0a
+      ? scanCanonicalBody(pem, bodyStart + 1, bodyEnd - 1)
+      : undefined;
+  let bytes: Base64Bytes;
+  let canonicalBody: string | undefined;
+  if (fast !== undefined) {
+    bytes = BYTES.reset(pem, bodyStart + 1, fast.digits, fast.padding, true);
+  } else {
+    const body = pem.slice(bodyStart, bodyEnd).replace(WHITESPACE, '');
+    if (body.length === 0 || body.length % 4 !== 0 || !BASE64.test(body)) {
+      return invalid(`holds a PEM ${label} whose body is not base64 (junk, a second block or a cut)`);
+    }
+    const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+    bytes = BYTES.reset(body, 0, body.length, padding, false);
+    canonicalBody = wrap(canonicalBase64(body));
   }
+  const fault = checkDer(bytes, expected);
+  // Drop the reference, so a large text is not kept alive until the next call.
+  BYTES.reset('', 0, 0, 0, false);
+  if (fault !== undefined) {
+    const what = expected === 'by-label' ? 'DER value' : labelName(expected);
+    return invalid(`holds a PEM ${label} whose content is not a ${what}: ${fault}`);
+  }
+  if (canonicalBody === undefined && canonicalLabel === label) return { ok: true, label, pem };
+  canonicalBody ??= pem.slice(bodyStart + 1, bodyEnd - 1);
   return {
     ok: true,
     label: canonicalLabel,
-    pem: `-----BEGIN ${canonicalLabel}-----\n${wrap(canonicalBase64(body))}\n-----END ${canonicalLabel}-----`,
+    pem: `-----BEGIN ${canonicalLabel}-----\n${canonicalBody}\n-----END ${canonicalLabel}-----`,
   };
 }
 

@@ -27,7 +27,7 @@ export const CAPABILITIES_KEY = 'capabilities';
 export const MAX_ERROR_TEXT_LENGTH = 64 * 1024;
 
 /** The result of {@link decodeProviderAppData}. */
-export interface ProviderAppData {
+export interface DecodeProviderAppDataResult {
   /** Every well-formed `certificates` entry, PEMs canonical, with its position in the list. */
   certificates: (ProviderCertificateEntry & { index: number })[];
   /** Every well-formed `request_errors` entry, the CSR canonical, with its position in the list. */
@@ -222,11 +222,15 @@ function readCapabilities(
  * const { certificates, requestErrors, problems } = decodeProviderAppData(providerAppDatabag);
  * const ours = certificates.find((c) => pemEquals(c.certificateSigningRequest, sentCsr) && !c.revoked);
  */
-export function decodeProviderAppData(data: Databag): ProviderAppData {
+export function decodeProviderAppData(data: Databag): DecodeProviderAppDataResult {
   assertDatabag(data, 'decodeProviderAppData: data');
   const problems = new V4Problems();
   const where: Where = {};
-  const result: ProviderAppData = { certificates: [], requestErrors: [], problems: problems.list };
+  const result: DecodeProviderAppDataResult = {
+    certificates: [],
+    requestErrors: [],
+    problems: problems.list,
+  };
   const certificates = readJsonList(data, CERTIFICATES_KEY, problems, where) ?? [];
   for (let index = 0; index < certificates.length; index++) {
     const entry = readCertificate(certificates[index], (code, what) =>

@@ -29,7 +29,7 @@ export interface DecodeRequirerRequestsInput {
 }
 
 /** A CSR a requirer asks the provider to sign. */
-export interface RequirerRequest {
+export interface RequirerCsrRequest {
   relationId: string;
   /** The unit whose databag held it (unit mode); absent for an app-mode request. */
   unit?: string | undefined;
@@ -44,62 +44,78 @@ export interface RequirerRequest {
 }
 
 /** The result of {@link decodeRequirerRequests}. */
-export interface RequirerRequests {
-  requests: RequirerRequest[];
+export interface DecodeRequirerRequestsResult {
+  requests: RequirerCsrRequest[];
   /** Every skipped list or entry, with its code, key, index and databag. */
   problems: ProtocolError[];
 }
 
-function readRequests(data: Databag, where: Where, into: RequirerRequest[], problems: V4Problems): void {
+function readRequests(data: Databag, where: Where, into: RequirerCsrRequest[], problems: V4Problems): void {
   const list = readJsonList(data, CSR_REQUESTS_KEY, problems, where);
   if (list === undefined) return;
   for (let index = 0; index < list.length; index++) {
     const entry = list[index];
-    const fail = (code: Parameters<V4Problems['add']>[0], what: string): void =>
-      problems.add(code, CSR_REQUESTS_KEY, what, where, index);
     if (!isPlainRecord(entry)) {
-      fail('ERR_PROTOCOL_INVALID_SHAPE', `must be an object (got ${describeValue(entry)})`);
+      problems.add(
+        'ERR_PROTOCOL_INVALID_SHAPE',
+        CSR_REQUESTS_KEY,
+        `must be an object (got ${describeValue(entry)})`,
+        where,
+        index,
+      );
       continue;
     }
     const csr = own(entry, 'certificate_signing_request');
     if (csr === undefined || csr === null) {
-      fail('ERR_PROTOCOL_MISSING_FIELD', 'has no "certificate_signing_request"');
+      problems.add(
+        'ERR_PROTOCOL_MISSING_FIELD',
+        CSR_REQUESTS_KEY,
+        'has no "certificate_signing_request"',
+        where,
+        index,
+      );
       continue;
     }
     if (typeof csr !== 'string') {
-      fail(
-        'ERR_PROTOCOL_INVALID_SHAPE',
-        `"certificate_signing_request" must be a string (got ${describeValue(csr)})`,
-      );
+      const what = `"certificate_signing_request" must be a string (got ${describeValue(csr)})`;
+      problems.add('ERR_PROTOCOL_INVALID_SHAPE', CSR_REQUESTS_KEY, what, where, index);
       continue;
     }
     // The Python model declares `ca: bool | None` without a default: absent is an error, null is false.
     if (!Object.hasOwn(entry, 'ca')) {
-      fail('ERR_PROTOCOL_MISSING_FIELD', 'has no "ca"');
+      problems.add('ERR_PROTOCOL_MISSING_FIELD', CSR_REQUESTS_KEY, 'has no "ca"', where, index);
       continue;
     }
     const ca = entry.ca;
     if (ca !== null && typeof ca !== 'boolean') {
-      fail('ERR_PROTOCOL_INVALID_SHAPE', `"ca" must be a boolean (got ${describeValue(ca)})`);
+      problems.add(
+        'ERR_PROTOCOL_INVALID_SHAPE',
+        CSR_REQUESTS_KEY,
+        `"ca" must be a boolean (got ${describeValue(ca)})`,
+        where,
+        index,
+      );
       continue;
     }
     const inspected = inspectPem(csr, 'csr');
     if (!inspected.ok) {
-      fail(inspected.code, `"certificate_signing_request" ${inspected.reason}`);
+      problems.add(
+        inspected.code,
+        CSR_REQUESTS_KEY,
+        `"certificate_signing_request" ${inspected.reason}`,
+        where,
+        index,
+      );
       continue;
     }
-    into.push({
-      relationId: where.relationId as string,
-      ...ownerOf(where),
-      certificateSigningRequest: inspected.pem,
-      ca: ca === true,
-      index,
-    });
+    const relationId = where.relationId as string;
+    const certificateSigningRequest = inspected.pem;
+    into.push(
+      where.unit !== undefined
+        ? { relationId, unit: where.unit, certificateSigningRequest, ca: ca === true, index }
+        : { relationId, app: where.app as string, certificateSigningRequest, ca: ca === true, index },
+    );
   }
-}
-
-function ownerOf(where: Where): { unit: string } | { app: string } {
-  return where.unit !== undefined ? { unit: where.unit } : { app: where.app as string };
 }
 
 function assertSources(list: unknown, name: 'units' | 'apps', field: 'unit' | 'app'): void {
@@ -127,14 +143,14 @@ function assertSources(list: unknown, name: 'units' | 'apps', field: 'unit' | 'a
  * const { requests, problems } = decodeRequirerRequests({ units, apps });
  * for (const r of requests) sign(r.certificateSigningRequest, r.ca);
  */
-export function decodeRequirerRequests(input: DecodeRequirerRequestsInput): RequirerRequests {
+export function decodeRequirerRequests(input: DecodeRequirerRequestsInput): DecodeRequirerRequestsResult {
   if (input === null || typeof input !== 'object')
     throw new TypeError('decodeRequirerRequests: input must be an object');
   const { units, apps = [] } = input;
   assertSources(units, 'units', 'unit');
   assertSources(apps, 'apps', 'app');
   const problems = new V4Problems();
-  const requests: RequirerRequest[] = [];
+  const requests: RequirerCsrRequest[] = [];
   for (const { relationId, unit, data } of units)
     readRequests(data, { relationId, unit }, requests, problems);
   for (const { relationId, app, data } of apps) readRequests(data, { relationId, app }, requests, problems);

@@ -2,6 +2,7 @@ import { DatabagEditor } from '../databag-editor.js';
 import { pyJsonDumps } from '../py-json.js';
 import type { Databag, DatabagChanges } from '../types.js';
 import { inspectPem } from './canonical-pem.js';
+import { pyStrip } from './py-strip.js';
 import type { CsrRequestEntry } from './types.js';
 
 /** The requirer's v4 key, in its unit databag (unit mode) or its app databag (app mode). */
@@ -46,7 +47,7 @@ export function encodeCsrRequests(input: EncodeCsrRequestsInput): DatabagChanges
     if (seen.has(inspected.pem))
       throw new TypeError(`${where}.certificateSigningRequest repeats an earlier CSR`);
     seen.add(inspected.pem);
-    return { certificate_signing_request: csr.trim(), ca };
+    return { certificate_signing_request: pyStrip(csr), ca };
   });
   const editor = new DatabagEditor(current, 'encodeCsrRequests');
   editor.setRaw(CSR_REQUESTS_KEY, entries.length === 0 ? '' : pyJsonDumps(entries, { sortKeys: false }));

@@ -3,6 +3,7 @@ import { pyJsonDumps } from '../py-json.js';
 import type { Databag, DatabagChanges } from '../types.js';
 import { CAPABILITY_FIELDS, hasKind } from './capabilities-fields.js';
 import { CAPABILITIES_KEY, CERTIFICATES_KEY, REQUEST_ERRORS_KEY } from './decode-provider-app-data.js';
+import { pyStrip } from './py-strip.js';
 import type { ProviderCapabilities, ProviderCertificateInput, RequestErrorEntry } from './types.js';
 
 /** Input of {@link encodeProviderAppData}. */
@@ -23,7 +24,7 @@ function text(value: unknown, where: string): string {
 }
 
 function pem(value: unknown, where: string): string {
-  return text(value, where).trim();
+  return pyStrip(text(value, where));
 }
 
 function certificateEntry(input: ProviderCertificateInput, i: number): Record<string, unknown> {
