@@ -225,6 +225,10 @@ function labelName(kind: PemExpectation): string {
   return kind === 'csr' ? 'CERTIFICATE REQUEST' : 'CERTIFICATE';
 }
 
+function invalid(reason: string): PemInspection {
+  return { ok: false, code: 'ERR_PROTOCOL_INVALID_PEM', reason };
+}
+
 /**
  * Internal: checks that `text` is one PEM block of the expected kind, with nothing but whitespace
  * around it, and returns its canonical form (what Python's `cryptography` writes, stripped).
@@ -240,11 +244,6 @@ export function inspectPem(text: unknown, kind: PemExpectation): PemInspection {
     };
   }
   const pem = pyStrip(text);
-  const invalid = (reason: string): PemInspection => ({
-    ok: false,
-    code: 'ERR_PROTOCOL_INVALID_PEM',
-    reason,
-  });
   // The two labels of the protocol are recognised without slicing or a regex (the hot path).
   let label: string;
   let labelEnd: number;
@@ -302,6 +301,8 @@ export function inspectPem(text: unknown, kind: PemExpectation): PemInspection {
     canonicalBody = wrap(canonicalBase64(body));
   }
   const fault = checkDer(bytes, expected);
+  // Drop the reference, so a large text is not kept alive until the next call.
+  BYTES.reset('', 0, 0, 0, false);
   if (fault !== undefined) {
     const what = expected === 'by-label' ? 'DER value' : labelName(expected);
     return invalid(`holds a PEM ${label} whose content is not a ${what}: ${fault}`);
