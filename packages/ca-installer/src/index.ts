@@ -14,5 +14,4 @@ export {
   distroLayout,
 } from './distro.js';
 export { CaInstallerError, type CaInstallerErrorCode, type CaInstallerErrorOptions } from './errors.js';
-export { MAX_CA_PEM_BYTES } from './parse-ca-bundle.js';
 export { prepareDebianRoot } from './prepare-debian-root.js';

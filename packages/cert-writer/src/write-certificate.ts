@@ -1,36 +1,36 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { FileOptions, FileResult } from '@tls-client/fs-safe';
 import { joinPem } from '@tls-client/protocol';
 import { CertWriterError, type CertWriterErrorCode, MAX_PEM_BYTES, toFsError } from './errors.js';
+import { type BundleCertificate, readCertificateBundle } from './read-certificate-bundle.js';
 import {
   type CertificateSummary,
   checkChainOrder,
-  parseCertificates,
+  isValidated,
   parsePrivateKey,
   summarize,
   type ValidatedCertificate,
   validateCertificate,
 } from './validate-certificate.js';
-import {
-  commitFile,
-  discardFile,
-  type FileOptions,
-  type FilePlan,
-  type FileResult,
-  planFile,
-  stageFile,
-  writeFileAtomic,
-} from './write-file-atomic.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+import { type PairCommit, type PairFile, writePair } from './write-pair.js';
 
 /** Input of {@link writeCertificate}. */
 export interface WriteCertificateInput {
-  /** The leaf PEM (text around it is dropped). */
-  cert: string;
-  /** The private key PEM, unencrypted. */
-  key: string;
+  /** The leaf PEM (text around it is dropped). Required unless `validated` is given. */
+  cert?: string | undefined;
+  /** The private key PEM, unencrypted. Required unless `validated` is given. */
+  key?: string | undefined;
   /** Issuer certificates, leaf's issuer first. Appended to the certificate file unless `appendChain: false`. */
-  chain?: string;
+  chain?: string | undefined;
+  /**
+   * A result of {@link validateCertificate}, written as it is without validating again (so a
+   * caller that validated first checks each certificate once). Replaces `cert`, `key`, `chain`,
+   * `verifyCa`, `allowExpired` and `now`, which must then be absent.
+   */
+  validated?: ValidatedCertificate | undefined;
   certPath: string;
   keyPath: string;
   /** Optional file with the chain alone. Not written when there is no chain (a warning says so). */
@@ -52,15 +52,15 @@ export interface WriteCertificateInput {
   /** Default `true`, as the original layer: the certificate file holds the leaf followed by the chain. */
   appendChain?: boolean;
   /** Optional: the leaf must verify against this CA (PEM, one or more certificates). */
-  verifyCa?: string;
+  verifyCa?: string | undefined;
   /** Default `true`: an expired or not-yet-valid certificate is written, with a warning. */
-  allowExpired?: boolean;
+  allowExpired?: boolean | undefined;
   /** Write the key through a symlink that leads out of its directory. Default `false`. */
   allowKeyOutsideDir?: boolean;
   /** Write certificate files through symlinks that lead out of their directory. Default `false`. */
   allowCertOutsideDir?: boolean;
   /** The time validity is judged at. Default: now. */
-  now?: Date;
+  now?: Date | undefined;
 }
 
 /** Outcome of {@link writeCertificate}. */
@@ -69,6 +69,12 @@ export interface WriteCertificateResult {
   files: FileResult[];
   /** True when any file was created or updated (not when only repaired or unchanged). */
   changed: boolean;
+  /**
+   * How the write reached the disk: `none` (nothing differed, nothing written), `repair` (modes or
+   * owners fixed in place), `swap` (one atomic rename: files in one directory) or `journal` (files
+   * in different directories). See "Pairs are atomic" in the README.
+   */
+  commit: PairCommit;
   warnings: string[];
   certificate: CertificateSummary;
 }
@@ -87,6 +93,37 @@ function checkKeyMode(mode: unknown): number {
   throw new TypeError(
     'keyMode must be an integer up to 0o770 that grants nothing to others (e.g. 0o600, 0o640)',
   );
+}
+
+/** The validated material: the caller's `validated`, or the checks run on `cert`, `key`, `chain`. */
+function validatedInput(input: WriteCertificateInput): ValidatedCertificate {
+  if (input.validated === undefined) {
+    return validateCertificate({
+      cert: input.cert as string,
+      key: input.key as string,
+      chain: input.chain,
+      verifyCa: input.verifyCa,
+      allowExpired: input.allowExpired,
+      now: input.now,
+    });
+  }
+  if (!isValidated(input.validated)) {
+    throw new TypeError('writeCertificate: "validated" must be a result of validateCertificate()');
+  }
+  for (const name of ['cert', 'key', 'chain', 'verifyCa', 'allowExpired', 'now'] as const) {
+    if (input[name] !== undefined) {
+      throw new TypeError(`writeCertificate: "${name}" must be absent when "validated" is given`);
+    }
+  }
+  return input.validated;
+}
+
+function checkMode(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0o777) {
+    throw new TypeError(`writeCertificate: "${name}" must be an integer between 0 and 0o777`);
+  }
+  return value;
 }
 
 function checkInputPath(name: string, value: unknown, required: boolean): string | undefined {
@@ -122,66 +159,39 @@ export async function writeCertificate(input: WriteCertificateInput): Promise<Wr
   }
   const keyMode = checkKeyMode(input.keyMode);
 
-  const valid: ValidatedCertificate = validateCertificate({
-    cert: input.cert,
-    key: input.key,
-    ...(input.chain === undefined ? {} : { chain: input.chain }),
-    ...(input.verifyCa === undefined ? {} : { verifyCa: input.verifyCa }),
-    ...(input.allowExpired === undefined ? {} : { allowExpired: input.allowExpired }),
-    ...(input.now === undefined ? {} : { now: input.now }),
-  });
+  const valid = validatedInput(input);
   const warnings = [...valid.warnings];
-  const owner: Pick<FileOptions, 'owner' | 'group'> = {
-    ...(input.owner === undefined ? {} : { owner: input.owner }),
-    ...(input.group === undefined ? {} : { group: input.group }),
-  };
-  const certOptions: FileOptions = {
-    ...owner,
-    mode: input.certMode ?? 0o644,
-    dirMode: input.certDirMode ?? 0o755,
-    followSymlinks: input.allowCertOutsideDir ? 'always' : 'inside-dir',
-  };
-  const writes: [string, string, FileOptions][] = [
-    [
-      keyPath,
-      valid.keyPem,
-      {
-        ...owner,
-        mode: keyMode,
-        dirMode: input.keyDirMode ?? 0o700,
-        followSymlinks: input.allowKeyOutsideDir ? 'always' : 'inside-dir',
-      },
-    ],
-    [certPath, input.appendChain === false ? valid.certPem : valid.fullchainPem, certOptions],
+  const certMode = checkMode('certMode', input.certMode, 0o644);
+  const certDirMode = checkMode('certDirMode', input.certDirMode, 0o755);
+  const keyDirMode = checkMode('keyDirMode', input.keyDirMode, 0o700);
+  const certPolicy = input.allowCertOutsideDir ? 'always' : 'inside-dir';
+  const pair: PairFile[] = [
+    {
+      path: keyPath,
+      bytes: Buffer.from(valid.keyPem, 'utf8'),
+      mode: keyMode,
+      dirMode: keyDirMode,
+      policy: input.allowKeyOutsideDir ? 'always' : 'inside-dir',
+    },
   ];
+  const add = (path: string, text: string) =>
+    pair.push({
+      path,
+      bytes: Buffer.from(text, 'utf8'),
+      mode: certMode,
+      dirMode: certDirMode,
+      policy: certPolicy,
+    });
+  add(certPath, input.appendChain === false ? valid.certPem : valid.fullchainPem);
   if (chainPath !== undefined) {
     if (valid.chainPem === '') warnings.push(`no chain was given, so "${chainPath}" was not written`);
-    else writes.push([chainPath, valid.chainPem, certOptions]);
+    else add(chainPath, valid.chainPem);
   }
-  if (fullchainPath !== undefined) writes.push([fullchainPath, valid.fullchainPem, certOptions]);
-
-  // Plans run in order, so a directory shared by key and certificate gets the key's mode.
-  const plans: FilePlan[] = [];
-  for (const [path, content, options] of writes) plans.push(await planFile(path, content, options));
-  const real = plans.map((p) => p.target.path);
-  if (new Set(real).size !== real.length) {
-    throw new CertWriterError(
-      'ERR_CERT_WRITER_UNSAFE_PATH',
-      'two of the requested paths lead to the same file through symlinks',
-      { path: plans[0]!.path },
-    );
-  }
-  const files: FileResult[] = [];
-  try {
-    // Stage everything first: a full disk or a permission problem shows here, before any target changes.
-    for (const plan of plans) await stageFile(plan);
-    // Key first: a reader that sees the new certificate also finds the new key.
-    for (const plan of plans) files.push(await commitFile(plan));
-  } finally {
-    for (const plan of plans) await discardFile(plan);
-  }
+  if (fullchainPath !== undefined) add(fullchainPath, valid.fullchainPem);
+  const { files, commit } = await writePair(pair, { owner: input.owner, group: input.group });
   return {
     files,
+    commit,
     changed: files.some((f) => f.action === 'created' || f.action === 'updated'),
     warnings,
     certificate: valid.certificate,
@@ -202,7 +212,7 @@ export async function writeCaCertificate(
   options: FileOptions = {},
 ): Promise<FileResult> {
   if (typeof pem !== 'string') throw new TypeError('writeCaCertificate: pem must be a string');
-  const certs = parseCertificates('pem', pem, true);
+  const certs = readCertificateBundle(pem);
   return writeFileAtomic(path, joinPem(...certs.map((c) => c.pem)), { mode: 0o644, ...options });
 }
 
@@ -282,9 +292,9 @@ export async function inspectCertificateFile(
   if (typeof certPath !== 'string' || certPath === '') throw new TypeError('certPath must be a path');
   const path = resolve(certPath);
   const { text, st } = await readLimited(path);
-  let certs: ReturnType<typeof parseCertificates>;
+  let certs: BundleCertificate[];
   try {
-    certs = parseCertificates('cert', text, true);
+    certs = readCertificateBundle(text, { input: 'cert' });
   } catch (error) {
     throw withPath(error, path);
   }
