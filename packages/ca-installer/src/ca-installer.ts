@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { writeFileAtomic } from '@tls-client/cert-writer';
+import { writeFileAtomic } from '@tls-client/fs-safe';
 import { extractPemBlocks } from '@tls-client/protocol';
 import { anchorStem, isFileOf, splitFileNames } from './anchor-name.js';
 import { DISTRO_FAMILIES, type DistroFamily, detectDistro, distroLayout, isDistroFamily } from './distro.js';

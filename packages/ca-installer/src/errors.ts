@@ -46,7 +46,7 @@ export interface CaInstallerErrorOptions {
   /** The end of the update command's standard error: capped at 2 KiB, PEM blocks redacted. */
   stderr?: string;
   /** Index (from 0) of the offending PEM block in the input, for certificate errors. */
-  blockIndex?: number;
+  blockIndex?: number | undefined;
   cause?: unknown;
 }
 
@@ -87,7 +87,7 @@ export class CaInstallerError extends Error {
   }
 }
 
-/** Wraps a file system error (Node's or cert-writer's) as `ERR_CA_INSTALLER_IO` for `path`. */
+/** Wraps a file system error (Node's or @tls-client/fs-safe's) as `ERR_CA_INSTALLER_IO` for `path`. */
 export function ioError(error: unknown, path: string, action: string): CaInstallerError {
   if (error instanceof CaInstallerError) return error;
   const errno =

@@ -14,4 +14,3 @@ export {
   distroLayout,
 } from './distro.js';
 export { CaInstallerError, type CaInstallerErrorCode, type CaInstallerErrorOptions } from './errors.js';
-export { MAX_CA_PEM_BYTES } from './parse-ca-bundle.js';

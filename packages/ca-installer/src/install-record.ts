@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@tls-client/cert-writer';
+import { writeFileAtomic } from '@tls-client/fs-safe';
 import { anchorStem } from './anchor-name.js';
 import type { DistroFamily } from './distro.js';
 import { isDistroFamily } from './distro.js';

@@ -1,9 +1,5 @@
-import { X509Certificate } from 'node:crypto';
-import { extractPemBlocks } from '@tls-client/protocol';
-import { CaInstallerError } from './errors.js';
-
-/** Largest PEM input accepted, in bytes (1 MiB; a CA bundle is a few KiB). */
-export const MAX_CA_PEM_BYTES = 1024 * 1024;
+import { CertWriterError, readCertificateBundle } from '@tls-client/cert-writer';
+import { CaInstallerError, type CaInstallerErrorCode } from './errors.js';
 
 /** One certificate of a validated bundle. */
 export interface CaCertificate {
@@ -19,77 +15,48 @@ export interface CaCertificate {
 /** Options of {@link parseCaBundle}. */
 export interface ParseCaBundleOptions {
   /** Accept certificates without the CA basic constraint (for self-signed leaf pinning). Default false. */
-  allowNonCa?: boolean;
+  allowNonCa?: boolean | undefined;
 }
 
-function describe(text: string): string {
-  const bytes = Buffer.byteLength(text);
-  return bytes === 0 ? 'an empty string' : `${bytes} bytes without a PEM certificate`;
+/** cert-writer's reader codes, as this package names them. */
+function codeOf(error: CertWriterError): CaInstallerErrorCode {
+  if (error.code === 'ERR_CERT_WRITER_KEY_AS_CERT') return 'ERR_CA_INSTALLER_PRIVATE_KEY';
+  // A block that is there but does not parse is a bad certificate; no certificate at all is bad PEM.
+  if (error.code === 'ERR_CERT_WRITER_INVALID_PEM' && error.blockIndex !== undefined) {
+    return 'ERR_CA_INSTALLER_INVALID_CERTIFICATE';
+  }
+  return 'ERR_CA_INSTALLER_INVALID_PEM';
 }
 
 /**
- * Validates CA certificates given as PEM (text around the blocks is ignored) and returns them in
- * order, duplicates dropped. Nothing of the input reaches a message: only sizes, labels and indexes.
+ * Validates CA certificates given as PEM with cert-writer's bundle reader (PEM certificates only,
+ * each one parses, at most `MAX_PEM_BYTES`), requires the CA basic constraint unless `allowNonCa`,
+ * and returns them in order, duplicates dropped. Nothing of the input reaches a message.
  *
  * @throws {CaInstallerError} `ERR_CA_INSTALLER_INVALID_PEM`, `_PRIVATE_KEY`, `_INVALID_CERTIFICATE`,
  *   `_NOT_CA`
  */
 export function parseCaBundle(pem: string, options: ParseCaBundleOptions = {}): CaCertificate[] {
   if (typeof pem !== 'string') throw new TypeError('pem must be a string');
-  if (Buffer.byteLength(pem) > MAX_CA_PEM_BYTES) {
-    throw new CaInstallerError(
-      'ERR_CA_INSTALLER_INVALID_PEM',
-      `CA PEM is ${Buffer.byteLength(pem)} bytes, larger than the ${MAX_CA_PEM_BYTES} accepted`,
-    );
-  }
-  const blocks = extractPemBlocks(pem);
-  const keyIndex = blocks.findIndex((block) => block.kind === 'private-key');
-  if (keyIndex !== -1) {
-    throw new CaInstallerError(
-      'ERR_CA_INSTALLER_PRIVATE_KEY',
-      `CA PEM holds a private key (block ${keyIndex}, "${blocks[keyIndex]?.label}"); refusing to install it`,
-      { blockIndex: keyIndex },
-    );
+  let bundle: ReturnType<typeof readCertificateBundle>;
+  try {
+    bundle = readCertificateBundle(pem, { input: 'pem' });
+  } catch (error) {
+    if (!(error instanceof CertWriterError)) throw error;
+    const message = error.message.replace(/^"pem"/, 'CA PEM');
+    throw new CaInstallerError(codeOf(error), message, { blockIndex: error.blockIndex, cause: error });
   }
   const certificates: CaCertificate[] = [];
   const seen = new Set<string>();
-  blocks.forEach((block, index) => {
-    if (block.kind !== 'certificate') return;
-    if (block.label === 'TRUSTED CERTIFICATE') {
-      throw new CaInstallerError(
-        'ERR_CA_INSTALLER_INVALID_CERTIFICATE',
-        `CA PEM block ${index} is a "TRUSTED CERTIFICATE"; its trust settings would be lost, so give a plain CERTIFICATE`,
-        { blockIndex: index },
-      );
-    }
-    const body = block.pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
-    const der = Buffer.from(body.join(''), 'base64');
-    let x509: X509Certificate;
-    try {
-      x509 = new X509Certificate(der);
-    } catch (error) {
-      throw new CaInstallerError(
-        'ERR_CA_INSTALLER_INVALID_CERTIFICATE',
-        `CA PEM block ${index} (${der.length} bytes of DER) is not a parsable X.509 certificate`,
-        { blockIndex: index, cause: error },
-      );
-    }
-    // OpenSSL parses the first DER object and ignores the rest; a certificate with a tail is not one.
-    if (x509.raw.length !== der.length) {
-      throw new CaInstallerError(
-        'ERR_CA_INSTALLER_INVALID_CERTIFICATE',
-        `CA PEM block ${index} has ${der.length - x509.raw.length} bytes after its certificate`,
-        { blockIndex: index },
-      );
-    }
+  for (const { x509, blockIndex } of bundle) {
     if (!x509.ca && options.allowNonCa !== true) {
       throw new CaInstallerError(
         'ERR_CA_INSTALLER_NOT_CA',
-        `CA PEM block ${index} is not a CA certificate (no basicConstraints CA:TRUE); pass allowNonCa to trust it anyway`,
-        { blockIndex: index },
+        `CA PEM block ${blockIndex} is not a CA certificate (no basicConstraints CA:TRUE); pass allowNonCa to trust it anyway`,
+        { blockIndex },
       );
     }
-    if (seen.has(x509.fingerprint256)) return;
+    if (seen.has(x509.fingerprint256)) continue;
     seen.add(x509.fingerprint256);
     certificates.push({
       pem: x509.toString(),
@@ -97,12 +64,6 @@ export function parseCaBundle(pem: string, options: ParseCaBundleOptions = {}): 
       fingerprint256: x509.fingerprint256,
       isCa: x509.ca,
     });
-  });
-  if (certificates.length === 0) {
-    throw new CaInstallerError(
-      'ERR_CA_INSTALLER_INVALID_PEM',
-      `CA PEM must hold at least one certificate (got ${describe(pem)})`,
-    );
   }
   return certificates;
 }

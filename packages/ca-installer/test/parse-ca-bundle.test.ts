@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAX_PEM_BYTES as MAX_CA_PEM_BYTES } from '@tls-client/cert-writer';
 import { describe, expect, it } from 'vitest';
-import { CaInstaller, CaInstallerError, MAX_CA_PEM_BYTES } from '../src/index.js';
+import { CaInstaller, CaInstallerError } from '../src/index.js';
 import { filesIn, makeCa, makeSelfSignedLeaf, tempDir, writeStub } from './helpers.js';
 
 interface Fixture {

@@ -1,3 +1,5 @@
+import { FsSafeError, type FsSafeErrorCode, toFsError as toFsSafeError } from '@tls-client/fs-safe';
+
 /**
  * Every code a {@link CertWriterError} can carry. The code is the contract; the message may change.
  *
@@ -55,75 +57,65 @@ export class CertWriterError extends Error {
   readonly key: CertWriterInputKey | undefined;
   /** The errno code (`EACCES`, `ENOSPC`, …) when a system call failed. */
   readonly syscallCode: string | undefined;
+  /** For certificate errors: index (from 0) of the offending PEM block among all blocks of the input. */
+  readonly blockIndex: number | undefined;
 
   constructor(
     code: CertWriterErrorCode,
     message: string,
-    options: { path?: string; key?: CertWriterInputKey; syscallCode?: string; cause?: unknown } = {},
+    options: {
+      path?: string | undefined;
+      key?: CertWriterInputKey | undefined;
+      syscallCode?: string | undefined;
+      blockIndex?: number | undefined;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.code = code;
     this.path = options.path;
     this.key = options.key;
     this.syscallCode = options.syscallCode;
+    this.blockIndex = options.blockIndex;
   }
 }
 
 /** Largest certificate, key or chain value accepted, in bytes (1 MiB; real chains are a few KiB). */
 export const MAX_PEM_BYTES = 1024 * 1024;
 
-/** Maps a Node system error to a typed error for `path`; passes a CertWriterError through. */
+const FS_CODES: Readonly<Record<FsSafeErrorCode, CertWriterErrorCode>> = {
+  ERR_FS_SAFE_PERMISSION: 'ERR_CERT_WRITER_PERMISSION',
+  ERR_FS_SAFE_READ_ONLY: 'ERR_CERT_WRITER_READ_ONLY',
+  ERR_FS_SAFE_NO_SPACE: 'ERR_CERT_WRITER_NO_SPACE',
+  ERR_FS_SAFE_NOT_A_FILE: 'ERR_CERT_WRITER_NOT_A_FILE',
+  ERR_FS_SAFE_NOT_FOUND: 'ERR_CERT_WRITER_NOT_FOUND',
+  ERR_FS_SAFE_UNSAFE_PATH: 'ERR_CERT_WRITER_UNSAFE_PATH',
+  ERR_FS_SAFE_UNKNOWN_USER: 'ERR_CERT_WRITER_UNKNOWN_USER',
+  ERR_FS_SAFE_UNKNOWN_GROUP: 'ERR_CERT_WRITER_UNKNOWN_GROUP',
+  ERR_FS_SAFE_LOCK_TIMEOUT: 'ERR_CERT_WRITER_IO',
+  ERR_FS_SAFE_LOCK_UNUSABLE: 'ERR_CERT_WRITER_IO',
+  ERR_FS_SAFE_IO: 'ERR_CERT_WRITER_IO',
+};
+
+/**
+ * Maps a failure of a file operation on `path` to a CertWriterError: an `@tls-client/fs-safe` error
+ * keeps its message, path and errno under the matching `ERR_CERT_WRITER_*` code; a Node system error
+ * is classified first; a CertWriterError passes through.
+ */
 export function toFsError(error: unknown, path: string, action: string): CertWriterError {
   if (error instanceof CertWriterError) return error;
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  const suffix = errno ? ` (${errno})` : '';
-  switch (errno) {
-    case 'EACCES':
-    case 'EPERM':
-      return new CertWriterError(
-        'ERR_CERT_WRITER_PERMISSION',
-        `permission denied to ${action} "${path}"${suffix}`,
-        {
-          path,
-          syscallCode: errno,
-          cause: error,
-        },
-      );
-    case 'EROFS':
-      return new CertWriterError(
-        'ERR_CERT_WRITER_READ_ONLY',
-        `cannot ${action} "${path}": read-only file system${suffix}`,
-        { path, syscallCode: errno, cause: error },
-      );
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new CertWriterError(
-        'ERR_CERT_WRITER_NO_SPACE',
-        `cannot ${action} "${path}": no space left on the file system${suffix}`,
-        { path, syscallCode: errno, cause: error },
-      );
-    case 'ENOTDIR':
-    case 'EISDIR':
-      return new CertWriterError(
-        'ERR_CERT_WRITER_NOT_A_FILE',
-        `cannot ${action} "${path}": a path component has the wrong type${suffix}`,
-        { path, syscallCode: errno, cause: error },
-      );
-    case 'ENOENT':
-      return new CertWriterError(
-        'ERR_CERT_WRITER_NOT_FOUND',
-        `cannot ${action} "${path}": not found${suffix}`,
-        {
-          path,
-          syscallCode: errno,
-          cause: error,
-        },
-      );
-    default:
-      return new CertWriterError(
-        'ERR_CERT_WRITER_IO',
-        `cannot ${action} "${path}"${suffix || `: ${String(error).slice(0, 120)}`}`,
-        { path, ...(errno === undefined ? {} : { syscallCode: errno }), cause: error },
-      );
-  }
+  const fsError = error instanceof FsSafeError ? error : toFsSafeError(error, path, action);
+  const code = FS_CODES[fsError.code];
+  const key: CertWriterInputKey | undefined =
+    code === 'ERR_CERT_WRITER_UNKNOWN_USER'
+      ? 'owner'
+      : code === 'ERR_CERT_WRITER_UNKNOWN_GROUP'
+        ? 'group'
+        : undefined;
+  return new CertWriterError(code, fsError.message, {
+    path: fsError.path,
+    key,
+    syscallCode: fsError.syscallCode,
+    cause: error,
+  });
 }

@@ -1,9 +1,21 @@
 export {
+  cleanStaleTempFiles,
+  type FileAction,
+  type FileOptions,
+  type FileResult,
+  type SymlinkPolicy,
+} from '@tls-client/fs-safe';
+export {
   CertWriterError,
   type CertWriterErrorCode,
   type CertWriterInputKey,
   MAX_PEM_BYTES,
 } from './errors.js';
+export {
+  type BundleCertificate,
+  type ReadCertificateBundleOptions,
+  readCertificateBundle,
+} from './read-certificate-bundle.js';
 export {
   type CertificateSummary,
   type ValidateCertificateInput,
@@ -19,11 +31,4 @@ export {
   writeCaCertificate,
   writeCertificate,
 } from './write-certificate.js';
-export {
-  cleanStaleTempFiles,
-  type FileAction,
-  type FileOptions,
-  type FileResult,
-  type SymlinkPolicy,
-  writeFileAtomic,
-} from './write-file-atomic.js';
+export { writeFileAtomic } from './write-file-atomic.js';

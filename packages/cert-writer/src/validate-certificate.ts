@@ -1,6 +1,7 @@
-import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { extractPemBlocks, joinPem, type PemBlock } from '@tls-client/protocol';
-import { CertWriterError, type CertWriterInputKey, MAX_PEM_BYTES } from './errors.js';
+import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
+import { extractPemBlocks, joinPem } from '@tls-client/protocol';
+import { CertWriterError, MAX_PEM_BYTES } from './errors.js';
+import { type BundleCertificate, describePemText, readCertificateBundle } from './read-certificate-bundle.js';
 
 /** What a certificate says about itself, for logs and status output (no key material). */
 export interface CertificateSummary {
@@ -23,13 +24,19 @@ export interface ValidateCertificateInput {
   /** The private key PEM (PKCS#8, PKCS#1 or SEC1), unencrypted. */
   key: string;
   /** Issuer certificates, each issued by the next. */
-  chain?: string;
+  chain?: string | undefined;
   /** When given, the leaf (through the chain) must verify against one of these CA certificates. */
-  verifyCa?: string;
+  verifyCa?: string | undefined;
   /** Default `true`: an expired or not-yet-valid leaf is accepted with a warning. `false` rejects it. */
-  allowExpired?: boolean;
+  allowExpired?: boolean | undefined;
   /** The time validity is judged at. Default: now. */
-  now?: Date;
+  now?: Date | undefined;
+  /**
+   * What a `chain` that does not parse or does not fit the leaf does: `throw` (default), or `drop`:
+   * the result has no chain (only certificates that came in `cert` itself) and `chainError` says why.
+   * Lets a caller fall back to "written without the chain" with a single validation.
+   */
+  badChain?: 'throw' | 'drop' | undefined;
 }
 
 /** Certificate material that passed every check, normalised and ready to write. */
@@ -49,76 +56,28 @@ export interface ValidatedCertificate {
   chainLength: number;
   /** Things worth telling an operator that do not stop the write (expiry, weak key). */
   warnings: string[];
+  /** With `badChain: 'drop'`: why the given chain was left out. */
+  chainError?: CertWriterError | undefined;
 }
 
-/** A parsed certificate and its normalised PEM block. */
-export interface ParsedCertificate {
-  x509: X509Certificate;
-  pem: string;
-}
+// Objects validateCertificate made, so writeCertificate can take one without checking it again.
+const validatedObjects = new WeakSet<object>();
 
-const KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-
-function checkSize(key: CertWriterInputKey, value: string): void {
-  const size = Buffer.byteLength(value, 'utf8');
-  if (size > MAX_PEM_BYTES) {
-    throw new CertWriterError(
-      'ERR_CERT_WRITER_TOO_LARGE',
-      `"${key}" is ${size} bytes, more than the ${MAX_PEM_BYTES} a certificate or key can reasonably be`,
-      { key },
-    );
-  }
-}
-
-function describe(value: string, blocks: readonly PemBlock[]): string {
-  const labels = blocks.map((b) => b.label).slice(0, 4);
-  return labels.length > 0
-    ? `got ${value.length} characters with PEM blocks ${labels.map((l) => `"${l}"`).join(', ')}`
-    : `got ${value.length} characters and no complete PEM block`;
-}
-
-/**
- * Parses every certificate of a slot that must hold only certificates. A private key there is an
- * error of its own: the slot is written world-readable.
- */
-export function parseCertificates(
-  key: CertWriterInputKey,
-  value: string,
-  required: boolean,
-): ParsedCertificate[] {
-  checkSize(key, value);
-  const blocks = extractPemBlocks(value);
-  if (blocks.some((b) => b.kind === 'private-key') || KEY_MARKER.test(value)) {
-    throw new CertWriterError(
-      'ERR_CERT_WRITER_KEY_AS_CERT',
-      `"${key}" holds a private key where only certificates belong; refusing to write it`,
-      { key },
-    );
-  }
-  const certs = blocks.filter((b) => b.kind === 'certificate');
-  if (certs.length === 0 && required) {
-    throw new CertWriterError(
-      'ERR_CERT_WRITER_INVALID_PEM',
-      `"${key}" must hold a PEM certificate (${describe(value, blocks)})`,
-      { key },
-    );
-  }
-  return certs.map((block, index) => {
-    try {
-      return { x509: new X509Certificate(block.pem), pem: block.pem };
-    } catch (error) {
-      throw new CertWriterError(
-        'ERR_CERT_WRITER_INVALID_PEM',
-        `"${key}" certificate #${index + 1} does not parse as X.509 (${block.pem.length} characters, truncated or corrupt)`,
-        { key, cause: error },
-      );
-    }
-  });
+/** True when `value` is a result of {@link validateCertificate} (frozen, so unchanged since). */
+export function isValidated(value: unknown): value is ValidatedCertificate {
+  return typeof value === 'object' && value !== null && validatedObjects.has(value);
 }
 
 /** Finds and parses the one unencrypted private key of a text. */
 export function parsePrivateKey(value: string): { keyObject: KeyObject; pem: string } {
-  checkSize('key', value);
+  const size = Buffer.byteLength(value, 'utf8');
+  if (size > MAX_PEM_BYTES) {
+    throw new CertWriterError(
+      'ERR_CERT_WRITER_TOO_LARGE',
+      `"key" is ${size} bytes, more than the ${MAX_PEM_BYTES} a certificate or key can reasonably be`,
+      { key: 'key' },
+    );
+  }
   const blocks = extractPemBlocks(value);
   const keys = blocks.filter((b) => b.kind === 'private-key');
   if (keys.length !== 1) {
@@ -127,7 +86,7 @@ export function parsePrivateKey(value: string): { keyObject: KeyObject; pem: str
         ? `${keys.length} private keys, expected one`
         : blocks.some((b) => b.kind === 'certificate')
           ? 'a certificate, not a private key'
-          : describe(value, blocks);
+          : describePemText(value, blocks);
     throw new CertWriterError(
       'ERR_CERT_WRITER_INVALID_KEY',
       `"key" must hold one PEM private key (${what})`,
@@ -186,9 +145,9 @@ export function summarize(cert: X509Certificate): CertificateSummary {
   };
 }
 
-/** Checks that every certificate issued the one before it (leaf first). */
-export function checkChainOrder(certs: readonly X509Certificate[]): void {
-  for (let i = 0; i + 1 < certs.length; i++) {
+/** Checks that every certificate issued the one before it (leaf first), from link `from` on. */
+export function checkChainOrder(certs: readonly X509Certificate[], from = 0): void {
+  for (let i = from; i + 1 < certs.length; i++) {
     const child = certs[i]!;
     const issuer = certs[i + 1]!;
     if (!isIssuedBy(child, issuer)) {
@@ -228,11 +187,12 @@ export function validateCertificate(input: ValidateCertificateInput): ValidatedC
       throw new TypeError(`validateCertificate: "${name}" must be a string when given`);
     }
   }
+  if (input.badChain !== undefined && input.badChain !== 'throw' && input.badChain !== 'drop') {
+    throw new TypeError(`validateCertificate: "badChain" must be 'throw' or 'drop'`);
+  }
   const now = input.now ?? new Date();
-  const [leafBlock, ...extra] = parseCertificates('cert', input.cert, true);
-  const chainBlocks = [...extra, ...(input.chain ? parseCertificates('chain', input.chain, false) : [])];
+  const [leafBlock, ...extra] = readCertificateBundle(input.cert, { input: 'cert' });
   const leaf = leafBlock!.x509;
-  const chain = chainBlocks.map((c) => c.x509);
   const { keyObject, pem: keyPem } = parsePrivateKey(input.key);
 
   if (!spki(leaf.publicKey).equals(spki(createPublicKey(keyObject)))) {
@@ -242,11 +202,26 @@ export function validateCertificate(input: ValidateCertificateInput): ValidatedC
       { key: 'key' },
     );
   }
+  checkChainOrder([leaf, ...extra.map((c) => c.x509)]);
+  let chainBlocks: BundleCertificate[] = extra;
+  let chainError: CertWriterError | undefined;
+  if (input.chain) {
+    try {
+      const given = readCertificateBundle(input.chain, { input: 'chain', allowEmpty: true });
+      const candidate = [...extra, ...given];
+      // Only the link from what `cert` held to the given chain, and the chain itself, are new.
+      checkChainOrder([leaf, ...candidate.map((c) => c.x509)], extra.length);
+      chainBlocks = candidate;
+    } catch (error) {
+      if (input.badChain !== 'drop' || !(error instanceof CertWriterError)) throw error;
+      chainError = error;
+    }
+  }
+  const chain = chainBlocks.map((c) => c.x509);
   const all = [leaf, ...chain];
-  checkChainOrder(all);
 
   if (input.verifyCa !== undefined) {
-    const anchors = parseCertificates('verifyCa', input.verifyCa, true).map((c) => c.x509);
+    const anchors = readCertificateBundle(input.verifyCa, { input: 'verifyCa' }).map((c) => c.x509);
     const trusted = all.some((cert) =>
       anchors.some((ca) => ca.fingerprint256 === cert.fingerprint256 || isIssuedBy(cert, ca)),
     );
@@ -295,14 +270,17 @@ export function validateCertificate(input: ValidateCertificateInput): ValidatedC
 
   const certPem = leafBlock!.pem;
   const chainPem = joinPem(...chainBlocks.map((c) => c.pem));
-  return {
+  const result: ValidatedCertificate = Object.freeze({
     certPem,
     keyPem,
     chainPem,
     fullchainPem: joinPem(certPem, chainPem),
     keyType: keyObject.asymmetricKeyType ?? 'unknown',
-    certificate,
+    certificate: Object.freeze(certificate),
     chainLength: chain.length,
-    warnings,
-  };
+    warnings: Object.freeze(warnings) as string[],
+    chainError,
+  });
+  validatedObjects.add(result);
+  return result;
 }

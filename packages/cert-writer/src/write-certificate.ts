@@ -1,17 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { joinPem } from '@tls-client/protocol';
-import { CertWriterError, type CertWriterErrorCode, MAX_PEM_BYTES, toFsError } from './errors.js';
-import {
-  type CertificateSummary,
-  checkChainOrder,
-  parseCertificates,
-  parsePrivateKey,
-  summarize,
-  type ValidatedCertificate,
-  validateCertificate,
-} from './validate-certificate.js';
 import {
   commitFile,
   discardFile,
@@ -20,17 +9,35 @@ import {
   type FileResult,
   planFile,
   stageFile,
-  writeFileAtomic,
-} from './write-file-atomic.js';
+} from '@tls-client/fs-safe';
+import { joinPem } from '@tls-client/protocol';
+import { CertWriterError, type CertWriterErrorCode, MAX_PEM_BYTES, toFsError } from './errors.js';
+import { type BundleCertificate, readCertificateBundle } from './read-certificate-bundle.js';
+import {
+  type CertificateSummary,
+  checkChainOrder,
+  isValidated,
+  parsePrivateKey,
+  summarize,
+  type ValidatedCertificate,
+  validateCertificate,
+} from './validate-certificate.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 /** Input of {@link writeCertificate}. */
 export interface WriteCertificateInput {
-  /** The leaf PEM (text around it is dropped). */
-  cert: string;
-  /** The private key PEM, unencrypted. */
-  key: string;
+  /** The leaf PEM (text around it is dropped). Required unless `validated` is given. */
+  cert?: string | undefined;
+  /** The private key PEM, unencrypted. Required unless `validated` is given. */
+  key?: string | undefined;
   /** Issuer certificates, leaf's issuer first. Appended to the certificate file unless `appendChain: false`. */
-  chain?: string;
+  chain?: string | undefined;
+  /**
+   * A result of {@link validateCertificate}, written as it is without validating again (so a
+   * caller that validated first checks each certificate once). Replaces `cert`, `key`, `chain`,
+   * `verifyCa`, `allowExpired` and `now`, which must then be absent.
+   */
+  validated?: ValidatedCertificate | undefined;
   certPath: string;
   keyPath: string;
   /** Optional file with the chain alone. Not written when there is no chain (a warning says so). */
@@ -52,15 +59,15 @@ export interface WriteCertificateInput {
   /** Default `true`, as the original layer: the certificate file holds the leaf followed by the chain. */
   appendChain?: boolean;
   /** Optional: the leaf must verify against this CA (PEM, one or more certificates). */
-  verifyCa?: string;
+  verifyCa?: string | undefined;
   /** Default `true`: an expired or not-yet-valid certificate is written, with a warning. */
-  allowExpired?: boolean;
+  allowExpired?: boolean | undefined;
   /** Write the key through a symlink that leads out of its directory. Default `false`. */
   allowKeyOutsideDir?: boolean;
   /** Write certificate files through symlinks that lead out of their directory. Default `false`. */
   allowCertOutsideDir?: boolean;
   /** The time validity is judged at. Default: now. */
-  now?: Date;
+  now?: Date | undefined;
 }
 
 /** Outcome of {@link writeCertificate}. */
@@ -87,6 +94,34 @@ function checkKeyMode(mode: unknown): number {
   throw new TypeError(
     'keyMode must be an integer up to 0o770 that grants nothing to others (e.g. 0o600, 0o640)',
   );
+}
+
+/** The validated material: the caller's `validated`, or the checks run on `cert`, `key`, `chain`. */
+function validatedInput(input: WriteCertificateInput): ValidatedCertificate {
+  if (input.validated === undefined) {
+    return validateCertificate({
+      cert: input.cert as string,
+      key: input.key as string,
+      chain: input.chain,
+      verifyCa: input.verifyCa,
+      allowExpired: input.allowExpired,
+      now: input.now,
+    });
+  }
+  if (!isValidated(input.validated)) {
+    throw new TypeError('writeCertificate: "validated" must be a result of validateCertificate()');
+  }
+  for (const name of ['cert', 'key', 'chain', 'verifyCa', 'allowExpired', 'now'] as const) {
+    if (input[name] !== undefined) {
+      throw new TypeError(`writeCertificate: "${name}" must be absent when "validated" is given`);
+    }
+  }
+  return input.validated;
+}
+
+function rethrow(error: unknown, path: string): never {
+  if (error instanceof TypeError) throw error;
+  throw toFsError(error, path, 'write');
 }
 
 function checkInputPath(name: string, value: unknown, required: boolean): string | undefined {
@@ -122,14 +157,7 @@ export async function writeCertificate(input: WriteCertificateInput): Promise<Wr
   }
   const keyMode = checkKeyMode(input.keyMode);
 
-  const valid: ValidatedCertificate = validateCertificate({
-    cert: input.cert,
-    key: input.key,
-    ...(input.chain === undefined ? {} : { chain: input.chain }),
-    ...(input.verifyCa === undefined ? {} : { verifyCa: input.verifyCa }),
-    ...(input.allowExpired === undefined ? {} : { allowExpired: input.allowExpired }),
-    ...(input.now === undefined ? {} : { now: input.now }),
-  });
+  const valid = validatedInput(input);
   const warnings = [...valid.warnings];
   const owner: Pick<FileOptions, 'owner' | 'group'> = {
     ...(input.owner === undefined ? {} : { owner: input.owner }),
@@ -162,7 +190,9 @@ export async function writeCertificate(input: WriteCertificateInput): Promise<Wr
 
   // Plans run in order, so a directory shared by key and certificate gets the key's mode.
   const plans: FilePlan[] = [];
-  for (const [path, content, options] of writes) plans.push(await planFile(path, content, options));
+  for (const [path, content, options] of writes) {
+    plans.push(await planFile(path, content, options).catch((error: unknown) => rethrow(error, path)));
+  }
   const real = plans.map((p) => p.target.path);
   if (new Set(real).size !== real.length) {
     throw new CertWriterError(
@@ -174,9 +204,10 @@ export async function writeCertificate(input: WriteCertificateInput): Promise<Wr
   const files: FileResult[] = [];
   try {
     // Stage everything first: a full disk or a permission problem shows here, before any target changes.
-    for (const plan of plans) await stageFile(plan);
+    for (const plan of plans) await stageFile(plan).catch((error: unknown) => rethrow(error, plan.path));
     // Key first: a reader that sees the new certificate also finds the new key.
-    for (const plan of plans) files.push(await commitFile(plan));
+    for (const plan of plans)
+      files.push(await commitFile(plan).catch((error: unknown) => rethrow(error, plan.path)));
   } finally {
     for (const plan of plans) await discardFile(plan);
   }
@@ -202,7 +233,7 @@ export async function writeCaCertificate(
   options: FileOptions = {},
 ): Promise<FileResult> {
   if (typeof pem !== 'string') throw new TypeError('writeCaCertificate: pem must be a string');
-  const certs = parseCertificates('pem', pem, true);
+  const certs = readCertificateBundle(pem);
   return writeFileAtomic(path, joinPem(...certs.map((c) => c.pem)), { mode: 0o644, ...options });
 }
 
@@ -282,9 +313,9 @@ export async function inspectCertificateFile(
   if (typeof certPath !== 'string' || certPath === '') throw new TypeError('certPath must be a path');
   const path = resolve(certPath);
   const { text, st } = await readLimited(path);
-  let certs: ReturnType<typeof parseCertificates>;
+  let certs: BundleCertificate[];
   try {
-    certs = parseCertificates('cert', text, true);
+    certs = readCertificateBundle(text, { input: 'cert' });
   } catch (error) {
     throw withPath(error, path);
   }

@@ -1,9 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { lstat, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '@tls-client/cert-writer';
+import {
+  acquireLock as acquireFsLock,
+  FsSafeError,
+  type LockHandle,
+  writeFileAtomic,
+} from '@tls-client/fs-safe';
 import { dataHash } from './data-hash.js';
 import { FlagsError } from './errors.js';
-import { acquireLock, acquireLockSync } from './lock.js';
 import {
   cloneState,
   currentSignature,
@@ -142,16 +147,21 @@ export class FlagStore {
    * @returns the new name, `<file>.bad-<UTC time>-<pid>`.
    * @throws FlagsError `ERR_FLAGS_NOT_FOUND`, `ERR_FLAGS_NOT_WRITABLE`, `ERR_FLAGS_LOCK_TIMEOUT`.
    */
-  static recover(path: string, options: { lockTimeoutMs?: number } = {}): string {
+  static async recover(path: string, options: { lockTimeoutMs?: number } = {}): Promise<string> {
     checkName('path', path);
-    if (!existsSync(path)) {
+    if (
+      !(await lstat(path).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       throw new FlagsError('ERR_FLAGS_NOT_FOUND', `no flag state file at ${path} to recover`, { path });
     }
-    const lock = acquireLockSync(`${path}.lock`, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    const lock = await acquireLock(`${path}.lock`, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     try {
       const target = recoveryName(path);
       try {
-        renameSync(path, target);
+        await rename(path, target);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
@@ -462,7 +472,7 @@ export class FlagStore {
         followSymlinks: 'never',
       });
     } catch (error) {
-      // CertWriterError carries the errno as syscallCode, a plain system error as code.
+      // FsSafeError carries the errno as syscallCode, a plain system error as code.
       const { code, syscallCode } = error as { code?: unknown; syscallCode?: unknown };
       const why = typeof syscallCode === 'string' ? syscallCode : typeof code === 'string' ? code : 'error';
       throw new FlagsError(
@@ -471,6 +481,18 @@ export class FlagStore {
         { path: this.path, cause: error },
       );
     }
+  }
+}
+
+/** Takes the commit lock; the lock's errors become `ERR_FLAGS_LOCK_TIMEOUT` / `ERR_FLAGS_NOT_WRITABLE`. */
+async function acquireLock(path: string, timeoutMs: number): Promise<LockHandle> {
+  try {
+    return await acquireFsLock(path, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof FsSafeError)) throw error;
+    const code =
+      error.code === 'ERR_FS_SAFE_LOCK_TIMEOUT' ? 'ERR_FLAGS_LOCK_TIMEOUT' : 'ERR_FLAGS_NOT_WRITABLE';
+    throw new FlagsError(code, error.message, { path, cause: error });
   }
 }
 

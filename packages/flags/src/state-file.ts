@@ -81,15 +81,6 @@ const MIGRATIONS: ReadonlyMap<number, (doc: Record<string, unknown>) => Record<s
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 
-/**
- * Reads and validates the state file. Returns `undefined` when the file does not exist (a unit's
- * first hook). Never returns an empty state for a file that exists but is bad.
- * @throws FlagsError `ERR_FLAGS_UNREADABLE`, `ERR_FLAGS_CORRUPT` or `ERR_FLAGS_UNSUPPORTED_VERSION`.
- */
-export function readStateFile(path: string): State | undefined {
-  return readStateFileWithSignature(path).state;
-}
-
 /** Identity of a file version: every writer replaces the file by rename, so any change shows here. */
 export function signatureOf(st: BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
@@ -104,7 +95,12 @@ export function currentSignature(path: string): string | undefined {
   }
 }
 
-/** As {@link readStateFile}, plus the signature of the version read (`absent` for no file). */
+/**
+ * Reads and validates the state file, with the signature of the version read. `state` is undefined
+ * (and `signature` is `absent`) when the file does not exist (a unit's first hook). Never returns an
+ * empty state for a file that exists but is bad.
+ * @throws FlagsError `ERR_FLAGS_UNREADABLE`, `ERR_FLAGS_CORRUPT` or `ERR_FLAGS_UNSUPPORTED_VERSION`.
+ */
 export function readStateFileWithSignature(path: string): { state: State | undefined; signature: string } {
   let text: string;
   let fd: number;

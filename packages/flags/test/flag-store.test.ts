@@ -489,21 +489,21 @@ describe('FlagStore.open with a bad file', () => {
 });
 
 describe('FlagStore.recover', () => {
-  it('moves the bad file aside, keeping its bytes and mode, so open starts empty', () => {
+  it('moves the bad file aside, keeping its bytes and mode, so open starts empty', async () => {
     mkdirSync(join(dir, 'state'));
     writeFileSync(path, '{"version":1,"fl', { mode: 0o600 });
     expect(thrown(fresh).code).toBe('ERR_FLAGS_CORRUPT');
-    const moved = FlagStore.recover(path);
+    const moved = await FlagStore.recover(path);
     expect(moved.startsWith(`${path}.bad-`)).toBe(true);
     expect(readFileSync(moved, 'utf8')).toBe('{"version":1,"fl');
     expect(statSync(moved).mode & 0o777).toBe(0o600);
     expect(fresh().list()).toEqual([]);
   });
 
-  it('fails with ERR_FLAGS_NOT_FOUND when there is no file, or not even its directory', () => {
-    expect(thrown(() => FlagStore.recover(path)).code).toBe('ERR_FLAGS_NOT_FOUND');
+  it('fails with ERR_FLAGS_NOT_FOUND when there is no file, or not even its directory', async () => {
+    expect((await rejected(FlagStore.recover(path))).code).toBe('ERR_FLAGS_NOT_FOUND');
     mkdirSync(join(dir, 'state'));
-    const error = thrown(() => FlagStore.recover(path));
+    const error = await rejected(FlagStore.recover(path));
     expect(error.code).toBe('ERR_FLAGS_NOT_FOUND');
     expect(error.path).toBe(path);
     expect(readdirSync(join(dir, 'state'))).toEqual([]);

@@ -13,8 +13,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CertWriterError, cleanStaleTempFiles, writeFileAtomic } from '../src/index.js';
+import { cleanStaleTempFiles, FsSafeError, writeFileAtomic } from '../src/index.js';
 import {
+  deadPid,
   distEntry,
   dropPrivileges,
   mountTmpfs,
@@ -30,14 +31,14 @@ afterAll(removeTempDirs);
 
 const modeOf = (path: string) => statSync(path).mode & 0o7777;
 
-async function rejection(promise: Promise<unknown>): Promise<CertWriterError> {
+async function rejection(promise: Promise<unknown>): Promise<FsSafeError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(CertWriterError);
-    return error as CertWriterError;
+    expect(error).toBeInstanceOf(FsSafeError);
+    return error as FsSafeError;
   }
-  throw new Error('expected a CertWriterError');
+  throw new Error('expected a FsSafeError');
 }
 
 describe('writeFileAtomic', () => {
@@ -146,10 +147,10 @@ describe('writeFileAtomic', () => {
   it('rejects an unknown owner or group with a typed error and writes nothing', async () => {
     const dir = tempDir();
     const user = await rejection(writeFileAtomic(join(dir, 'f'), 'x', { owner: 'no-such-user-cw' }));
-    expect(user.code).toBe('ERR_CERT_WRITER_UNKNOWN_USER');
+    expect(user.code).toBe('ERR_FS_SAFE_UNKNOWN_USER');
     expect(user.message).toContain('no-such-user-cw');
     const group = await rejection(writeFileAtomic(join(dir, 'f'), 'x', { group: 'no-such-group-cw' }));
-    expect(group.code).toBe('ERR_CERT_WRITER_UNKNOWN_GROUP');
+    expect(group.code).toBe('ERR_FS_SAFE_UNKNOWN_GROUP');
     expect(() => lstatSync(join(dir, 'f'))).toThrow();
   });
 
@@ -172,7 +173,7 @@ describe('writeFileAtomic', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'd'));
     const error = await rejection(writeFileAtomic(join(dir, 'd'), 'x'));
-    expect(error.code).toBe('ERR_CERT_WRITER_NOT_A_FILE');
+    expect(error.code).toBe('ERR_FS_SAFE_NOT_A_FILE');
     expect(error.path).toBe(join(dir, 'd'));
   });
 
@@ -213,12 +214,12 @@ describe('writeFileAtomic symlink policy', () => {
     writeFileSync(join(outside, 'victim'), 'precious');
     symlinkSync(join(outside, 'victim'), join(dir, 'key.pem'));
     const error = await rejection(writeFileAtomic(join(dir, 'key.pem'), 'new'));
-    expect(error.code).toBe('ERR_CERT_WRITER_UNSAFE_PATH');
+    expect(error.code).toBe('ERR_FS_SAFE_UNSAFE_PATH');
     expect(error.path).toBe(join(dir, 'key.pem'));
     expect(readFileSync(join(outside, 'victim'), 'utf8')).toBe('precious');
     symlinkSync('../x/../../etc/passwd', join(dir, 'sneaky.pem'));
     expect((await rejection(writeFileAtomic(join(dir, 'sneaky.pem'), 'x'))).code).toBe(
-      'ERR_CERT_WRITER_UNSAFE_PATH',
+      'ERR_FS_SAFE_UNSAFE_PATH',
     );
   });
 
@@ -227,7 +228,7 @@ describe('writeFileAtomic symlink policy', () => {
     writeFileSync(join(dir, 'real.pem'), 'old');
     symlinkSync('real.pem', join(dir, 'link.pem'));
     const error = await rejection(writeFileAtomic(join(dir, 'link.pem'), 'new', { followSymlinks: 'never' }));
-    expect(error.code).toBe('ERR_CERT_WRITER_UNSAFE_PATH');
+    expect(error.code).toBe('ERR_FS_SAFE_UNSAFE_PATH');
     expect(readFileSync(join(dir, 'real.pem'), 'utf8')).toBe('old');
   });
 
@@ -245,7 +246,7 @@ describe('writeFileAtomic symlink policy', () => {
     symlinkSync('b', join(dir, 'a'));
     symlinkSync('a', join(dir, 'b'));
     expect((await rejection(writeFileAtomic(join(dir, 'a'), 'x', { followSymlinks: 'always' }))).code).toBe(
-      'ERR_CERT_WRITER_UNSAFE_PATH',
+      'ERR_FS_SAFE_UNSAFE_PATH',
     );
   });
 
@@ -262,11 +263,6 @@ describe('writeFileAtomic symlink policy', () => {
 });
 
 describe('cleanStaleTempFiles', () => {
-  function deadPid(): number {
-    const child = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
-    return Number(child.stdout.trim());
-  }
-
   it('removes temp files of dead writers on the next write, and keeps live ones', async () => {
     const dir = tempDir();
     const dead = `.cert.pem.${deadPid()}.0123456789abcdef.tls-client-tmp`;
@@ -296,7 +292,7 @@ describe('cleanStaleTempFiles', () => {
 });
 
 describe('writeFileAtomic faults', () => {
-  it('fails with ERR_CERT_WRITER_PERMISSION in an immutable directory and keeps the old file', async (ctx) => {
+  it('fails with ERR_FS_SAFE_PERMISSION in an immutable directory and keeps the old file', async (ctx) => {
     requireRoot(ctx);
     const dir = tempDir();
     writeFileSync(join(dir, 'f'), 'old', { mode: 0o644 });
@@ -305,7 +301,7 @@ describe('writeFileAtomic faults', () => {
     if (chattr.status !== 0) ctx.skip(`chattr +i is not supported on ${dir}: ${chattr.stderr.trim()}`);
     try {
       const error = await rejection(writeFileAtomic(join(dir, 'f'), 'new'));
-      expect(error.code).toBe('ERR_CERT_WRITER_PERMISSION');
+      expect(error.code).toBe('ERR_FS_SAFE_PERMISSION');
       expect(error.path).toBe(join(dir, 'f'));
       expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
     } finally {
@@ -314,7 +310,7 @@ describe('writeFileAtomic faults', () => {
     expect(tempFilesIn(dir)).toEqual([]);
   });
 
-  it('fails with ERR_CERT_WRITER_PERMISSION for an unprivileged user, in a read-only dir and a missing parent', (ctx) => {
+  it('fails with ERR_FS_SAFE_PERMISSION for an unprivileged user, in a read-only dir and a missing parent', (ctx) => {
     requireRoot(ctx);
     const entry = distEntry();
     const dir = tempDir();
@@ -332,21 +328,21 @@ describe('writeFileAtomic faults', () => {
     const run = runNode(code);
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual([
-      { code: 'ERR_CERT_WRITER_PERMISSION', path: join(dir, 'f'), syscall: 'EACCES' },
-      { code: 'ERR_CERT_WRITER_PERMISSION', path: join(dir, 'missing'), syscall: 'EACCES' },
+      { code: 'ERR_FS_SAFE_PERMISSION', path: join(dir, 'f'), syscall: 'EACCES' },
+      { code: 'ERR_FS_SAFE_PERMISSION', path: join(dir, 'missing'), syscall: 'EACCES' },
     ]);
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
     expect(tempFilesIn(dir)).toEqual([]);
   });
 
-  it('fails with ERR_CERT_WRITER_READ_ONLY on a read-only mount and keeps the old file', async (ctx) => {
+  it('fails with ERR_FS_SAFE_READ_ONLY on a read-only mount and keeps the old file', async (ctx) => {
     requireMount(ctx);
     const { dir, unmount } = mountTmpfs('256k');
     try {
       await writeFileAtomic(join(dir, 'f'), 'old', { mode: 0o644 });
       expect(spawnSync('mount', ['-o', 'remount,ro', dir]).status).toBe(0);
       const error = await rejection(writeFileAtomic(join(dir, 'f'), 'new', { mode: 0o644 }));
-      expect(error.code).toBe('ERR_CERT_WRITER_READ_ONLY');
+      expect(error.code).toBe('ERR_FS_SAFE_READ_ONLY');
       expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
       // Same content on a read-only mount is not an error: nothing needs writing.
       expect((await writeFileAtomic(join(dir, 'f'), 'old', { mode: 0o644 })).action).toBe('unchanged');
@@ -355,14 +351,14 @@ describe('writeFileAtomic faults', () => {
     }
   });
 
-  it('fails with ERR_CERT_WRITER_NO_SPACE on a full file system and keeps the old file', async (ctx) => {
+  it('fails with ERR_FS_SAFE_NO_SPACE on a full file system and keeps the old file', async (ctx) => {
     requireMount(ctx);
     const { dir, unmount } = mountTmpfs('64k');
     try {
       await writeFileAtomic(join(dir, 'f'), 'old', { mode: 0o644 });
       fill(dir);
       const error = await rejection(writeFileAtomic(join(dir, 'f'), 'n'.repeat(32 * 1024), { mode: 0o644 }));
-      expect(error.code).toBe('ERR_CERT_WRITER_NO_SPACE');
+      expect(error.code).toBe('ERR_FS_SAFE_NO_SPACE');
       expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
       expect(tempFilesIn(dir)).toEqual([]);
     } finally {

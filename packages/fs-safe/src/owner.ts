@@ -1,15 +1,16 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { CertWriterError } from './errors.js';
+import { FsSafeError } from './errors.js';
 
 const MAX_ID = 0xfffffffe; // (uid_t)-1 means "unchanged" to chown(2), so it is never a real id
 
-type Kind = 'user' | 'group';
+/** Which database an owner is looked up in. */
+export type OwnerKind = 'user' | 'group';
 const cache = new Map<string, number>();
 
 /** Checks a numeric owner or group given by the caller. */
-function checkId(kind: Kind, id: number): number {
+function checkId(kind: OwnerKind, id: number): number {
   if (!Number.isInteger(id) || id < 0 || id > MAX_ID) {
     throw new TypeError(`${kind === 'user' ? 'owner' : 'group'} must be a name or an integer id, got ${id}`);
   }
@@ -44,7 +45,7 @@ async function fromFile(database: 'passwd' | 'group', name: string): Promise<str
  * fallback to /etc/passwd and /etc/group. A string of digits that is not a known name is taken as a
  * number, as chown(1) does.
  */
-export async function resolveId(kind: Kind, value: string | number): Promise<number> {
+export async function resolveOwnerId(kind: OwnerKind, value: string | number): Promise<number> {
   if (typeof value === 'number') return checkId(kind, value);
   if (typeof value !== 'string' || value === '' || value.includes(':') || value.includes('\n')) {
     throw new TypeError(`${kind === 'user' ? 'owner' : 'group'} must be a non-empty name or an integer id`);
@@ -59,10 +60,9 @@ export async function resolveId(kind: Kind, value: string | number): Promise<num
   let id: number | undefined = field !== undefined && /^\d+$/.test(field) ? Number(field) : undefined;
   if (id === undefined && /^\d+$/.test(value)) id = checkId(kind, Number(value));
   if (id === undefined) {
-    throw new CertWriterError(
-      kind === 'user' ? 'ERR_CERT_WRITER_UNKNOWN_USER' : 'ERR_CERT_WRITER_UNKNOWN_GROUP',
+    throw new FsSafeError(
+      kind === 'user' ? 'ERR_FS_SAFE_UNKNOWN_USER' : 'ERR_FS_SAFE_UNKNOWN_GROUP',
       `${kind} "${value.slice(0, 64)}" does not exist on this host`,
-      { key: kind === 'user' ? 'owner' : 'group' },
     );
   }
   // Names are stable for the life of a hook process; the cache spares a subprocess per file.

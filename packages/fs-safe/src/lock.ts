@@ -7,16 +7,15 @@ import {
   lstatSync,
   openSync,
   readdirSync,
-  readFileSync,
   readSync,
   renameSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FlagsError } from './errors.js';
+import { FsSafeError } from './errors.js';
+import { currentProcess, isProcessGone } from './process-liveness.js';
 
 // The lock is a file made complete first and then hard-linked into place: link(2) fails with EEXIST
 // when the name exists, so the lock is taken atomically and is never seen half-written. It records
@@ -35,44 +34,6 @@ export interface LockHandle {
   stillHeld(): boolean;
   /** Removes the lock file if it is still ours. Never throws. */
   release(): void;
-}
-
-let ownStart: string | null | undefined;
-
-/** Fields 3.. of /proc/<pid>/stat (state first), or null where /proc is unavailable. */
-function procStat(pid: number | 'self'): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name (field 2) may hold spaces and parentheses; fields after the last ')' are fixed.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), if known. */
-function processStart(pid: number | 'self'): string | null {
-  return procStat(pid)?.[19] ?? null;
-}
-
-function myStart(): string | null {
-  if (ownStart === undefined) ownStart = processStart('self');
-  return ownStart;
-}
-
-/** Whether the recorded owner is certainly gone: dead pid, or the pid now belongs to a newer process. */
-function ownerIsGone(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return false; // another machine's pid tells us nothing
-  try {
-    process.kill(owner.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
-  }
-  const stat = procStat(owner.pid);
-  if (stat === null) return false;
-  // A killed process that its parent has not reaped yet is a zombie: it holds nothing any more.
-  if (stat[0] === 'Z' || stat[0] === 'X') return true;
-  return owner.start !== null && stat[19] !== undefined && stat[19] !== owner.start;
 }
 
 function parseOwner(text: string): LockOwner | undefined {
@@ -112,26 +73,26 @@ function readLock(path: string): { owner: LockOwner | undefined; ino: number } |
     const length = readSync(fd, buffer, 0, buffer.length, 0);
     return { owner: parseOwner(buffer.toString('utf8', 0, length)), ino: st.ino };
   } catch (error) {
-    throw error instanceof FlagsError ? error : lockProblem(path, error);
+    throw error instanceof FsSafeError ? error : lockProblem(path, error);
   } finally {
     closeSync(fd);
   }
 }
 
 /** Something other than a lock file sits at the lock path: a person has to look at it. */
-function lockProblem(path: string, error: unknown): FlagsError {
+function lockProblem(path: string, error: unknown): FsSafeError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const what = code === 'ELOOP' ? 'a symbolic link' : code ? `unreadable (${code})` : 'not a regular file';
-  return new FlagsError('ERR_FLAGS_NOT_WRITABLE', `the lock path ${path} is ${what}; remove it`, {
+  return new FsSafeError('ERR_FS_SAFE_LOCK_UNUSABLE', `the lock path ${path} is ${what}; remove it`, {
     path,
     cause: error,
   });
 }
 
-function notWritable(path: string, error: unknown): FlagsError {
+function notWritable(path: string, error: unknown): FsSafeError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error';
-  return new FlagsError(
-    'ERR_FLAGS_NOT_WRITABLE',
+  return new FsSafeError(
+    'ERR_FS_SAFE_LOCK_UNUSABLE',
     `cannot create the lock file ${path}: ${code} (the directory ${dirname(path)} must be writable by this process)`,
     {
       path,
@@ -189,7 +150,7 @@ function sweepLeftovers(path: string): void {
     const match = /^(?:tmp|stale)-(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
     if (match === null) continue;
     const pid = Number(match[1]);
-    if (pid === process.pid || !ownerIsGone({ pid, host: hostname(), start: null })) continue;
+    if (pid === process.pid || !isProcessGone({ pid })) continue;
     try {
       unlinkSync(join(dir, name));
     } catch {
@@ -210,7 +171,7 @@ class LockAttempt {
   constructor(path: string) {
     this.#path = path;
     this.#temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const owner: LockOwner = { pid: process.pid, start: myStart(), host: hostname() };
+    const owner: LockOwner = currentProcess();
     try {
       writeFileSync(this.#temp, `${JSON.stringify(owner)}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {
@@ -230,7 +191,7 @@ class LockAttempt {
       const current = readLock(path);
       if (current === null) return {};
       // An unparseable lock cannot come from us (it is complete before it is linked): treat as stale.
-      if (current.owner === undefined || ownerIsGone(current.owner)) {
+      if (current.owner === undefined || isProcessGone(current.owner)) {
         breakStaleLock(path, current.ino);
         return {};
       }
@@ -262,10 +223,10 @@ class LockAttempt {
   }
 }
 
-function timeoutError(path: string, timeoutMs: number, holder: LockOwner | undefined): FlagsError {
+function timeoutError(path: string, timeoutMs: number, holder: LockOwner | undefined): FsSafeError {
   const who = holder ? ` held by pid ${holder.pid} on ${holder.host}` : '';
-  return new FlagsError(
-    'ERR_FLAGS_LOCK_TIMEOUT',
+  return new FsSafeError(
+    'ERR_FS_SAFE_LOCK_TIMEOUT',
     `timed out after ${timeoutMs} ms waiting for the lock ${path}${who}; if no such process is running, remove the lock file`,
     { path },
   );
@@ -274,10 +235,11 @@ function timeoutError(path: string, timeoutMs: number, holder: LockOwner | undef
 const backoff = (attempt: number): number => Math.min(50, 1 + attempt * 2) * (0.5 + Math.random());
 
 /**
- * Takes the lock at `path`, waiting up to `timeoutMs` for a live holder and breaking a stale one.
- * @throws FlagsError `ERR_FLAGS_LOCK_TIMEOUT` or `ERR_FLAGS_NOT_WRITABLE`.
+ * The one retry loop of both forms: yields how long to wait before the next try, returns the
+ * handle, or throws the timeout error. The sync and async forms differ only in how they wait.
  */
-export async function acquireLock(path: string, timeoutMs: number): Promise<LockHandle> {
+function* lockAttempts(path: string, timeoutMs: number): Generator<number, LockHandle, void> {
+  checkLockArgs(path, timeoutMs);
   const attempt = new LockAttempt(path);
   const deadline = Date.now() + timeoutMs;
   let holder: LockOwner | undefined;
@@ -287,28 +249,46 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
       if (result.handle) return result.handle;
       holder = result.holder ?? holder;
       if (Date.now() >= deadline) throw timeoutError(path, timeoutMs, holder);
-      await sleep(backoff(i));
+      yield backoff(i);
     }
   } finally {
     attempt.dispose();
   }
 }
 
-/** The synchronous form of {@link acquireLock}, for `FlagStore.recover`. */
+function checkLockArgs(path: unknown, timeoutMs: unknown): void {
+  if (typeof path !== 'string' || path === '') throw new TypeError('lock path must be a non-empty string');
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw new TypeError('timeoutMs must be a number >= 0');
+  }
+}
+
+/**
+ * Takes the lock file at `path`, waiting up to `timeoutMs` for a live holder and breaking one left
+ * by a dead process (pid gone, a zombie, or the pid reused by a newer process).
+ * @throws {FsSafeError} `ERR_FS_SAFE_LOCK_TIMEOUT` or `ERR_FS_SAFE_LOCK_UNUSABLE`.
+ * @example
+ * const lock = await acquireLock('/var/lib/app/state.json.lock', 10_000);
+ * try { ... } finally { lock.release(); }
+ */
+export async function acquireLock(path: string, timeoutMs: number): Promise<LockHandle> {
+  const attempts = lockAttempts(path, timeoutMs);
+  for (let step = attempts.next(); ; step = attempts.next()) {
+    if (step.done) return step.value;
+    await sleep(step.value);
+  }
+}
+
+/**
+ * The synchronous form of {@link acquireLock}, for short-lived tool processes whose callers are
+ * synchronous (it blocks the thread while it waits).
+ * @throws {FsSafeError} `ERR_FS_SAFE_LOCK_TIMEOUT` or `ERR_FS_SAFE_LOCK_UNUSABLE`.
+ */
 export function acquireLockSync(path: string, timeoutMs: number): LockHandle {
-  const attempt = new LockAttempt(path);
-  const deadline = Date.now() + timeoutMs;
   const cell = new Int32Array(new SharedArrayBuffer(4));
-  let holder: LockOwner | undefined;
-  try {
-    for (let i = 0; ; i++) {
-      const result = attempt.try();
-      if (result.handle) return result.handle;
-      holder = result.holder ?? holder;
-      if (Date.now() >= deadline) throw timeoutError(path, timeoutMs, holder);
-      Atomics.wait(cell, 0, 0, backoff(i));
-    }
-  } finally {
-    attempt.dispose();
+  const attempts = lockAttempts(path, timeoutMs);
+  for (let step = attempts.next(); ; step = attempts.next()) {
+    if (step.done) return step.value;
+    Atomics.wait(cell, 0, 0, step.value);
   }
 }
