@@ -1,80 +1,30 @@
 // The state file: every read-modify-write cycle holds an exclusive lock file, and writes go through
 // a temp file and rename(2), so a reader never sees half a file.
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { acquireLockSync, FsSafeError, type LockHandle } from '@tls-client/fs-safe';
 import { TestingError } from './errors.js';
 import type { FakeState } from './state.js';
 
 const LOCK_TIMEOUT_MS = 20_000;
-const STALE_LOCK_MS = 30_000;
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
-
-function isProcessAlive(pid: number): boolean {
+/**
+ * The repo's lock (fs-safe): taken atomically with link(2), and broken only when its holder is
+ * certainly gone (pid dead, a zombie, or reused by a newer process), so a hook tool killed with
+ * SIGKILL never wedges the model, and a slow live holder is never robbed.
+ */
+function lockState(lockPath: string): LockHandle {
   try {
-    process.kill(pid, 0);
-    return true;
+    return acquireLockSync(lockPath, LOCK_TIMEOUT_MS);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function acquireLock(lockPath: string): void {
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  let delay = 1;
-  for (;;) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    // A holder that died (killed hook tool) leaves its lock behind: break it when its pid is gone
-    // or it is very old.
-    try {
-      const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      const age = Date.now() - statSync(lockPath).mtimeMs;
-      if ((Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) || age > STALE_LOCK_MS) {
-        unlinkSync(lockPath);
-        continue;
-      }
-    } catch {
-      // The holder released it between our open and read: retry at once.
-      continue;
-    }
-    if (Date.now() > deadline) {
+    if (error instanceof FsSafeError && error.code === 'ERR_FS_SAFE_LOCK_TIMEOUT') {
       throw new TestingError(
         'ERR_TESTING_STATE_LOCKED',
-        `state lock ${lockPath} held for over ${LOCK_TIMEOUT_MS} ms`,
-        {
-          path: lockPath,
-        },
+        `state lock ${lockPath} held for over ${LOCK_TIMEOUT_MS} ms by a live process`,
+        { path: lockPath, cause: error },
       );
     }
-    sleepSync(delay);
-    delay = Math.min(delay * 2, 20);
-  }
-}
-
-function releaseLock(lockPath: string): void {
-  try {
-    unlinkSync(lockPath);
-  } catch {
-    // Already broken by another process as stale; nothing to release.
+    throw error;
   }
 }
 
@@ -119,15 +69,14 @@ export function writeState(path: string, state: FakeState): void {
  * Synchronous on purpose: hook tools are short-lived processes, and FakeModel's setters are sync.
  */
 export function updateState<T>(path: string, fn: (state: FakeState) => T): T {
-  const lockPath = `${path}.lock`;
-  acquireLock(lockPath);
+  const lock = lockState(`${path}.lock`);
   try {
     const state = readState(path);
     const result = fn(state);
     writeState(path, state);
     return result;
   } finally {
-    releaseLock(lockPath);
+    lock.release();
   }
 }
 
