@@ -19,6 +19,16 @@ const projects = roots.flatMap((root) =>
         }))
     : [],
 );
+// Repo-level checks (what the tarballs hold), run like the packages' tests.
+projects.push({
+  test: {
+    name: 'tooling',
+    root: 'tooling',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+  },
+});
 
 export default defineConfig({
   test: {

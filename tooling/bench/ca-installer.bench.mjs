@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaInstaller, prepareDebianRoot } from '../../packages/ca-installer/dist/index.js';
-import { EmbeddedCa } from '../../packages/testing/dist/index.js';
+import { CaInstaller } from '../../packages/ca-installer/dist/index.js';
+import { EmbeddedCa, prepareDebianRoot } from '../../packages/testing/dist/index.js';
 import { median, report } from './lib.mjs';
 
 const tool = ['/usr/sbin/update-ca-certificates', '/usr/bin/update-ca-certificates'].find((p) =>

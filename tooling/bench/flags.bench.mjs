@@ -16,8 +16,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { writeFileAtomic } from '../../packages/cert-writer/dist/index.js';
 import { FlagStore } from '../../packages/flags/dist/index.js';
+import { writeFileAtomic } from '../../packages/fs-safe/dist/index.js';
 import { report } from './lib.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'flags-bench-'));

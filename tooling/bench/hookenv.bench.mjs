@@ -1,6 +1,6 @@
 // hookenv: how many hook-tool calls a certificates-relation-changed with one provider unit costs
 // through RelationDataView, and what one fake tool call costs against `node -e 0` (the floor of
-// any Node subprocess) in the same run.
+// any Node subprocess) in the same run, including secret-add through its 0600 content files.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,8 @@ try {
   // Cost of one call. The fake tool is a Node process that locks and rewrites the state file.
   const { env, contextId } = model.hookEnv('certificates-relation-changed', { relationId: rel });
   const tools = new HookTools({ env });
+  const key = PEM.replaceAll('CERTIFICATE', 'PRIVATE KEY');
+  const secret = await tools.secretAdd({ 'private-key': key }, { owner: 'unit' });
   // Interleaved (one run of each case per round), so load from anything else on the machine hits
   // the baseline and the subjects alike.
   const cases = {
@@ -74,6 +76,8 @@ try {
     list: () => tools.relationList(rel),
     get: () => tools.relationGet(rel, 'easyrsa/0'),
     set: () => tools.relationSet(rel, { common_name: 'web.internal' }),
+    secretAdd: () => tools.secretAdd({ 'private-key': key, csr: PEM }, { owner: 'unit' }),
+    secretGet: () => tools.secretGet({ id: secret }),
   };
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let round = 0; round < 24; round++) {
@@ -84,7 +88,8 @@ try {
     }
   }
   const med = (name) => times[name].sort((a, b) => a - b)[Math.floor(times[name].length / 2)];
-  const [nodeFloor, rawFake, viaClientList, viaClientGet, viaClientSet] = Object.keys(cases).map(med);
+  const [nodeFloor, rawFake, viaClientList, viaClientGet, viaClientSet, secretAdd, secretGet] =
+    Object.keys(cases).map(med);
   model.endHook(contextId, { success: false });
   report('one hook-tool call vs `node -e 0`', [
     { case: 'node -e 0 (baseline)', ms: nodeFloor, baselineMs: nodeFloor },
@@ -92,6 +97,9 @@ try {
     { case: 'HookTools.relationList (fake)', ms: viaClientList, baselineMs: nodeFloor },
     { case: 'HookTools.relationGet, 6 keys ~9 KB (fake)', ms: viaClientGet, baselineMs: nodeFloor },
     { case: 'HookTools.relationSet via stdin (fake)', ms: viaClientSet, baselineMs: nodeFloor },
+    { case: 'HookTools.secretAdd, 2 keys via 0600 files (fake)', ms: secretAdd, baselineMs: nodeFloor },
+    { case: 'HookTools.secretAdd vs relationSet', ms: secretAdd, baselineMs: viaClientSet },
+    { case: 'HookTools.secretGet (fake)', ms: secretGet, baselineMs: nodeFloor },
   ]);
   console.log(
     `\nA first relation-changed costs ~${(first.total * viaClientGet).toFixed(0)} ms in tool calls ` +

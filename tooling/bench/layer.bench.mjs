@@ -1,6 +1,8 @@
 // Bench of @tls-client/layer on the hook path, as Juju runs it: a charm process per hook under the
-// fake Juju of @tls-client/testing, answered by its embedded CA. Measures, beside `node -e 0` in the
-// same run: certificates-relation-changed with a CA, two server certs and one client cert (files
+// fake Juju of @tls-client/testing, answered by its embedded CA. First the packed demo charm (what
+// ships: dispatch -> bin/node lib/charm.mjs) on a steady certificates-relation-changed, beside
+// `node -e 0` and one fake hook-tool call, with a breakdown of where its time goes. Then, beside
+// `node -e 0` in the same run: certificates-relation-changed with a CA, two server certs and one client cert (files
 // already current; files changing), hook-tool calls per hook, the import cost of the layer, and
 // which modules the hook path loads (node-forge must not be among them).
 import { spawn } from 'node:child_process';
@@ -19,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { prepareDebianRoot } from '../../packages/ca-installer/dist/index.js';
-import { EmbeddedCa, FakeModel } from '../../packages/testing/dist/index.js';
+import { packCharm, unpackCharm } from '../../packages/charm-pack/dist/index.js';
+import { EmbeddedCa, FakeModel, prepareDebianRoot } from '../../packages/testing/dist/index.js';
 import { report } from './lib.mjs';
 
 const LAYER = resolve(import.meta.dirname, '../../packages/layer/dist/index.js');
@@ -184,6 +186,7 @@ async function setUp(dir) {
     unit: 'bench/0',
     charmDir,
     dir: join(dir, 'juju'),
+    stateDir: false,
     publicAddress: '203.0.113.10',
     privateAddress: '10.0.0.10',
   });
@@ -220,8 +223,233 @@ function countCalls(run) {
   return { total: run.calls.length, byTool };
 }
 
+// Preloaded into the packed charm's process only: when node's own start-up was over (this module
+// runs before the bundle), when each hook tool was spawned and closed, and when the process exited.
+const HOOK_PROBE = `import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { appendFileSync } from 'node:fs';
+const out = process.env.HOOK_PROBE_OUT;
+if (out && process.argv[1]?.endsWith('/lib/charm.mjs')) {
+  const loaded = performance.now();
+  const cp = createRequire(import.meta.url)('node:child_process');
+  const spawns = [];
+  const original = cp.spawn;
+  cp.spawn = function (...args) {
+    const entry = { tool: String(args[0]).split('/').pop(), start: performance.now(), end: Number.NaN };
+    spawns.push(entry);
+    const child = original.apply(this, args);
+    child.on('close', () => { entry.end = performance.now(); });
+    return child;
+  };
+  syncBuiltinESMExports();
+  process.on('exit', () => appendFileSync(out, JSON.stringify({ loaded, spawns, exit: performance.now() }) + '\\n'));
+}
+`;
+
+/**
+ * Sequential rounds of tool calls: the longest chain of calls each started after the previous one
+ * ended (calls in flight together are one round); and the time at least one call was in flight.
+ */
+function toolRounds(spawns) {
+  const sorted = [...spawns].sort((a, b) => a.start - b.start);
+  const depth = [];
+  sorted.forEach((call, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (sorted[j].end <= call.start) before = Math.max(before, depth[j]);
+    depth.push(before + 1);
+  });
+  let waiting = 0;
+  let start = Number.NEGATIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const call of sorted) {
+    if (call.start > end) {
+      if (end > start) waiting += end - start;
+      start = call.start;
+      end = call.end;
+    } else end = Math.max(end, call.end);
+  }
+  if (end > start) waiting += end - start;
+  return { rounds: Math.max(0, ...depth), waiting };
+}
+
+async function packedCharmBench(dir) {
+  const built = await packCharm(resolve(import.meta.dirname, '../../examples/demo-charm'), {
+    outDir: join(dir, 'out'),
+  });
+  const charm = built.charms[0];
+  const charmDir = join(dir, 'charm');
+  await unpackCharm(charm.path, charmDir);
+  const trustRoot = join(dir, 'trust-root');
+  await prepareDebianRoot(trustRoot);
+  const model = await FakeModel.create({
+    unit: 'demo/0',
+    charmDir,
+    dir: join(dir, 'juju'),
+    publicAddress: '203.0.113.10',
+    privateAddress: '10.0.0.10',
+  });
+  model.setNetwork('certificates', {
+    'bind-addresses': [
+      {
+        'mac-address': '00:16:3e:00:00:01',
+        'interface-name': 'eth0',
+        addresses: [{ hostname: '', value: '10.0.0.10', cidr: '10.0.0.0/24' }],
+      },
+    ],
+    'ingress-addresses': ['203.0.113.10'],
+  });
+  const env = { TLS_CLIENT_TRUST_ROOT: trustRoot, TLS_CLIENT_DISTRO: 'debian' };
+  const relationId = model.addRelation('certificates', 'easyrsa');
+  model.addRemoteUnit(relationId, 'easyrsa/0');
+  const ca = await EmbeddedCa.create({ commonName: 'bench CA' });
+  const hook = async (name, extraEnv = {}) => {
+    const run = await model.runHook(name, {
+      ...(name === 'install' ? {} : { relationId, remoteUnit: 'easyrsa/0' }),
+      env: { ...env, ...extraEnv },
+    });
+    if (run.exitCode !== 0)
+      throw new Error(`${name} failed (exit ${run.exitCode}): ${run.stderr.slice(0, 500)}`);
+    return run;
+  };
+  await hook('install');
+  await hook('certificates-relation-joined');
+  await ca.answer(model, relationId, { providerUnit: 'easyrsa/0' });
+  await hook('certificates-relation-changed');
+  await hook('certificates-relation-changed'); // steady from here on
+
+  const probe = join(dir, 'hook-probe.mjs');
+  writeFileSync(probe, HOOK_PROBE);
+  const probeOut = join(dir, 'hook-probe.jsonl');
+  writeFileSync(probeOut, '');
+  const { env: toolEnv, contextId } = model.hookEnv('certificates-relation-changed', {
+    relationId,
+    remoteUnit: 'easyrsa/0',
+  });
+  const nodeBin = join(charmDir, 'bin/node');
+  const steady = () => {
+    model.clearCalls();
+    return hook('certificates-relation-changed');
+  };
+  const probed = () => {
+    model.clearCalls();
+    return hook('certificates-relation-changed', {
+      NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`,
+      HOOK_PROBE_OUT: probeOut,
+    });
+  };
+  const rounds = await roundRobin(
+    {
+      node: { run: () => spawnNode(['-e', '0']) },
+      charmNode: { run: () => spawnCommand(nodeBin, ['-e', '0']) },
+      tool: {
+        run: () =>
+          spawnCommand(join(model.binDir, 'relation-ids'), ['--format=json', 'certificates'], {
+            env: toolEnv,
+          }),
+      },
+      steady: { run: steady },
+      probed: { run: probed },
+    },
+    charmDir,
+  );
+  model.endHook(contextId, { success: false });
+  const last = rounds.steady.last;
+  const calls = countCalls(last);
+  const records = readFileSync(probeOut, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .slice(1); // the warm-up round
+  const mid = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  const breakdown = records.map((r) => {
+    const { rounds: n, waiting } = toolRounds(r.spawns);
+    const first = Math.min(...r.spawns.map((c) => c.start));
+    return {
+      startup: r.loaded,
+      evaluation: first - r.loaded,
+      waiting,
+      rounds: n,
+      own: r.exit - first - waiting,
+      exit: r.exit,
+    };
+  });
+  const m = {
+    startup: mid(breakdown.map((b) => b.startup)),
+    evaluation: mid(breakdown.map((b) => b.evaluation)),
+    waiting: mid(breakdown.map((b) => b.waiting)),
+    rounds: mid(breakdown.map((b) => b.rounds)),
+    own: mid(breakdown.map((b) => b.own)),
+    outside: mid(breakdown.map((b, i) => rounds.probed.times[i] - b.exit)),
+  };
+  const nodeMs = rounds.node.ms;
+  const charmNodeMs = rounds.charmNode.ms;
+  const nodeVersion = (await spawnCommand(nodeBin, ['--version'])).trim();
+  report(
+    `packed demo charm (${charm.path.split('/').pop()}, ${(charm.size / 1e6).toFixed(1)} MB; lib/charm.mjs ${(built.bundle[0].size / 1024).toFixed(0)} KiB on bin/node ${nodeVersion}): steady certificates-relation-changed`,
+    [
+      { case: `node -e 0 (system node ${process.version})`, ms: nodeMs },
+      { case: `bin/node -e 0 (the charm's own ${nodeVersion})`, ms: charmNodeMs, baselineMs: nodeMs },
+      { case: 'one fake hook-tool call', ms: rounds.tool.ms, baselineMs: nodeMs },
+      {
+        case: 'steady hook: dispatch -> bin/node lib/charm.mjs',
+        ms: rounds.steady.ms,
+        baselineMs: nodeMs,
+        extra: {
+          'tool calls': String(calls.total),
+          'by tool': Object.entries(calls.byTool)
+            .map(([t, n]) => `${t} ${n}`)
+            .join(', '),
+        },
+      },
+    ],
+  );
+  // The hook's own cost: its process's lifetime minus the time it waited on hook tools (the fake's
+  // bookkeeping around the process, shown above as "outside node", is not the charm's).
+  const ownCost = m.startup + m.evaluation + m.own;
+  console.log("\n## where the steady hook's time goes (medians of the probed runs, ms)");
+  console.table([
+    { part: 'process start (node start-up, until the first module runs)', ms: m.startup.toFixed(1) },
+    {
+      part: 'module evaluation (lib/charm.mjs, until the first hook tool starts)',
+      ms: m.evaluation.toFixed(1),
+    },
+    {
+      part: `tool-call rounds: ${m.rounds} sequential, ${calls.total} calls (waiting)`,
+      ms: m.waiting.toFixed(1),
+    },
+    { part: 'own work between and after the calls', ms: m.own.toFixed(1) },
+    { part: "outside node (dispatch sh, exit, the fake's bookkeeping)", ms: m.outside.toFixed(1) },
+    { part: 'hook wall time (probed run)', ms: rounds.probed.ms.toFixed(1) },
+  ]);
+  const ratio = (x, base) => `${(x / base).toFixed(2)}x`;
+  console.table([
+    {
+      target: 'own cost (process lifetime - tool waiting) <= 1.5x node -e 0',
+      ms: ownCost.toFixed(1),
+      'vs system node -e 0': ratio(ownCost, nodeMs),
+      'vs bin/node -e 0': ratio(ownCost, charmNodeMs),
+    },
+    {
+      target: 'start-up + module evaluation <= 1.3x node -e 0',
+      ms: (m.startup + m.evaluation).toFixed(1),
+      'vs system node -e 0': ratio(m.startup + m.evaluation, nodeMs),
+      'vs bin/node -e 0': ratio(m.startup + m.evaluation, charmNodeMs),
+    },
+    {
+      target: 'sequential rounds of tool calls <= 3',
+      ms: '',
+      'vs system node -e 0': String(m.rounds),
+      'vs bin/node -e 0': '',
+    },
+  ]);
+  const zod = built.modules.filter((mod) => /[/\\]zod[/\\]/.test(mod));
+  console.log(`  zod in the bundle: ${zod.length === 0 ? 'no (tree-shaken away)' : `${zod.length} modules`}`);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'tls-client-layer-bench-'));
 try {
+  mkdirSync(join(dir, 'packed'));
+  await packedCharmBench(join(dir, 'packed'));
+  if (process.env.BENCH_PACKED_ONLY === '1') process.exit(0);
   const bench = await setUp(dir);
   // 1. Hook wall time, round-robin so that load from other processes hits every case alike: the
   // baselines (`node -e 0`, and one fake hook-tool call, a node process of its own, to read the hook

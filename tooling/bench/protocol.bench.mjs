@@ -3,8 +3,12 @@
 // 1. Provider side: decodeRequirerData over N requirer units (N = 10, 100, 1000), 10 requests each.
 // 2. Requirer side: decodeProviderData of one provider databag holding 100 certificates.
 // 3. Encoding: pyJsonDumps vs JSON.stringify of the same answer map.
+// 4. v4 provider side: decodeRequirerRequests over N requirer units (N = 100, 300, 1000), 3 CSRs
+//    each (aim: linear, and at most 3x JSON.parse of the same values).
+// 5. v4 requirer side: decodeProviderAppData of a `certificates` list of 300 entries.
 // Cost per unit should stay flat as N grows (linear total cost).
 
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   decodeProviderData,
@@ -13,6 +17,12 @@ import {
   encodeRequirerData,
   pyJsonDumps,
 } from '../../packages/protocol/dist/index.js';
+import {
+  decodeProviderAppData,
+  decodeRequirerRequests,
+  encodeCsrRequests,
+  encodeProviderAppData,
+} from '../../packages/protocol/dist/v4.js';
 import { report } from './lib.mjs';
 
 /**
@@ -207,5 +217,120 @@ const { ms: dumpsMs, baselineMs: stringifyMs } = await pairedMedian(
 ).then(({ ms, baselineMs }) => ({ ms: ms / 100, baselineMs: baselineMs / 100 }));
 report('Encoding: pyJsonDumps vs JSON.stringify of a 60-entry answer map', [
   { case: 'pyJsonDumps (sorted keys, ensure_ascii)', ms: dumpsMs, baselineMs: stringifyMs },
+]);
+
+// --- 4. v4 provider side ------------------------------------------------------------------------
+const fixtures = new URL('../../packages/protocol/test/fixtures/v4/', import.meta.url);
+const csrDer = Buffer.from(
+  readFileSync(new URL('csr-rsa.pem', fixtures), 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('-----'))
+    .join(''),
+  'base64',
+);
+/**
+ * A distinct RSA 2048 CSR per seed: the fixture's DER with its 256 signature bytes replaced. The
+ * codec checks a CSR's DER shape, not its signature, so it does the same work as for real CSRs.
+ */
+function csrPem(seed) {
+  const der = Buffer.from(csrDer);
+  let x = (seed + 1) * 2654435761;
+  for (let i = der.length - 256; i < der.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    der[i] = x >>> 24;
+  }
+  const lines = der
+    .toString('base64')
+    .match(/.{1,64}/g)
+    .join('\n');
+  return `-----BEGIN CERTIFICATE REQUEST-----\n${lines}\n-----END CERTIFICATE REQUEST-----`;
+}
+const jujuKeys = {
+  'private-address': '10.0.0.1',
+  'ingress-address': '10.0.0.1',
+  'egress-subnets': '10.0.0.1/32',
+};
+const v4Rows = [];
+let v4PerUnitFirst;
+let v4BaselinePerUnitFirst;
+for (const n of [100, 300, 1000]) {
+  const units = Array.from({ length: n }, (_, i) => ({
+    relationId: 'certificates:1',
+    unit: `app/${i}`,
+    data: encodeCsrRequests({
+      current: jujuKeys,
+      requests: [0, 1, 2].map((k) => ({ certificateSigningRequest: csrPem(i * 3 + k), ca: k === 2 })),
+    }).data,
+  }));
+  const decoded = decodeRequirerRequests({ units });
+  if (decoded.requests.length !== 3 * n || decoded.problems.length > 0) {
+    throw new Error(`expected ${3 * n} requests, got ${decoded.requests.length}`);
+  }
+  const values = units.map(({ data }) => data.certificate_signing_requests);
+  const reps = 3000 / n;
+  const timed = await pairedMedian(
+    () => {
+      for (let r = 0; r < reps; r++) consume(decodeRequirerRequests({ units }));
+    },
+    () => {
+      for (let r = 0; r < reps; r++) for (const value of values) consume(JSON.parse(value));
+    },
+    { runs: 15, warmup: 3 },
+  );
+  const ms = timed.ms / reps;
+  const baselineMs = timed.baselineMs / reps;
+  const perUnitUs = (ms * 1000) / n;
+  const baselinePerUnitUs = (baselineMs * 1000) / n;
+  v4PerUnitFirst ??= perUnitUs;
+  v4BaselinePerUnitFirst ??= baselinePerUnitUs;
+  v4Rows.push({
+    case: `decodeRequirerRequests x ${n} units x 3 CSRs`,
+    ms,
+    baselineMs,
+    extra: {
+      'µs/unit': perUnitUs.toFixed(2),
+      'JSON.parse µs/unit': baselinePerUnitUs.toFixed(2),
+      'µs/unit vs N=100': `${(perUnitUs / v4PerUnitFirst).toFixed(2)}x`,
+      'JSON.parse µs/unit vs N=100': `${(baselinePerUnitUs / v4BaselinePerUnitFirst).toFixed(2)}x`,
+      'kB/unit': (values[0].length / 1024).toFixed(1),
+    },
+  });
+}
+report(
+  'v4 provider side: decode N requirer units, 3 CSRs each, canonical PEM (baseline: JSON.parse of the same values; aim <= 3x)',
+  v4Rows,
+);
+
+// --- 5. v4 requirer side ------------------------------------------------------------------------
+const v4Ca = readFileSync(new URL('ca.pem', fixtures), 'utf8');
+const v4Cert = readFileSync(new URL('cert-rsa.pem', fixtures), 'utf8');
+const appData = encodeProviderAppData({
+  certificates: Array.from({ length: 300 }, (_, i) => ({
+    ca: v4Ca,
+    certificateSigningRequest: csrPem(i),
+    certificate: v4Cert,
+    chain: [v4Cert, v4Ca],
+  })),
+}).data;
+if (decodeProviderAppData(appData).certificates.length !== 300) throw new Error('expected 300 certificates');
+const { ms: appMs, baselineMs: appBaseline } = await pairedMedian(
+  () => {
+    for (let r = 0; r < 10; r++) consume(decodeProviderAppData(appData));
+  },
+  () => {
+    for (let r = 0; r < 10; r++) consume(JSON.parse(appData.certificates));
+  },
+  { runs: 15, warmup: 3 },
+).then(({ ms, baselineMs }) => ({ ms: ms / 10, baselineMs: baselineMs / 10 }));
+report('v4 requirer side: decode a provider app databag with 300 certificates (baseline: JSON.parse of it)', [
+  {
+    case: 'decodeProviderAppData, 300 entries (4 PEMs each)',
+    ms: appMs,
+    baselineMs: appBaseline,
+    extra: {
+      'µs/entry': ((appMs * 1000) / 300).toFixed(2),
+      'databag kB': (appData.certificates.length / 1024).toFixed(0),
+    },
+  },
 ]);
 if (sink === undefined) throw new Error('nothing was measured');

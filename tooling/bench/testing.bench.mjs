@@ -5,6 +5,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCsr, generatePrivateKey } from '../../packages/csr/dist/index.js';
+import { encodeCsrRequests } from '../../packages/protocol/dist/v4.js';
 import { EmbeddedCa, FakeModel } from '../../packages/testing/dist/index.js';
 import { median, report } from './lib.mjs';
 
@@ -75,6 +77,41 @@ for (const keyType of ['ec', 'rsa']) {
   });
 }
 report('EmbeddedCa.issue vs generating the key alone', issueRows);
+
+// v4: one requirer unit with 3 CSRs, answered from scratch (parse, sign, encode, publish) against
+// signing the same 3 certificates with the legacy issue().
+const v4Rel = model.addRelation('certificates', 'self-signed-certificates');
+const csrKey = await generatePrivateKey({ type: 'ec' });
+const csrs = await Promise.all(
+  ['a', 'b', 'c'].map((n) => createCsr(csrKey, { commonName: `${n}.example`, sansDns: [`${n}.example`] })),
+);
+model.setLocalUnitData(
+  v4Rel,
+  encodeCsrRequests({ requests: csrs.map((c) => ({ certificateSigningRequest: c, ca: false })) }).data,
+);
+const v4Ca = await EmbeddedCa.create();
+const issue3 = await median(
+  () => {
+    for (const n of ['a', 'b', 'c'])
+      v4Ca.issue({ type: 'server', commonName: `${n}.example`, sans: [`${n}.example`] });
+  },
+  { runs: 15, warmup: 2 },
+);
+const answer3 = await median(
+  async () => {
+    model.setRemoteAppData(v4Rel, {}, { replace: true });
+    await v4Ca.answerV4(model, v4Rel);
+  },
+  { runs: 15, warmup: 2 },
+);
+report('EmbeddedCa.answerV4 of 3 CSRs vs 3 legacy issue() calls', [
+  {
+    case: 'answerV4, 3 new CSRs',
+    ms: answer3,
+    baselineMs: issue3,
+    extra: { baseline: '3 × issue (key + cert)' },
+  },
+]);
 
 await model.cleanup();
 rmSync(charmDir, { recursive: true, force: true });

@@ -1,11 +1,28 @@
 #!/usr/bin/env node
 // Runs vitest over every project, prints its normal output, then a plain closing line
 // `N passed, N failed, N skipped` read from vitest's JSON report. Exits non-zero on any failure,
-// on a vitest error, or when no test ran at all.
+// on a vitest error, or when no test ran at all. First it rebuilds every package whose src/ is newer
+// than its dist/ (tests import siblings through dist/), so a test never runs a stale build;
+// TLS_CLIENT_SKIP_BUILD=1 skips that.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { stalePackages } from './stale-builds.mjs';
+
+const root = join(import.meta.dirname, '../..');
+if (process.env.TLS_CLIENT_SKIP_BUILD !== '1') {
+  for (const pkg of stalePackages(root)) {
+    console.error(`run-tests: building ${pkg.name} (its sources are newer than its dist/)`);
+    const build = spawnSync('pnpm', ['--filter', pkg.name, 'run', 'build'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) {
+      console.error(`run-tests: the build of ${pkg.name} failed`);
+      console.log('0 passed, 1 failed, 0 skipped');
+      process.exit(1);
+    }
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'tls-client-tests-'));
 const report = join(dir, 'report.json');

@@ -2,30 +2,35 @@
 // wants (one server and one client certificate), lets the layer do the relation work, and turns the
 // layer's state into a workload status.
 import { hostname } from 'node:os';
+import { FlagStore } from '@tls-client/flags';
 import { getHookContext, HookTools } from '@tls-client/hookenv';
 import { endpointFlags, TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
 import { DemoConfigError, type DemoPaths, resolvePaths } from './config.js';
 import { chooseStatus } from './status.js';
+import { INPUTS_KEY, needsRefresh, pickPathOptions, type UnitInputs } from './unit-inputs.js';
 
 const ENDPOINT = 'certificates';
 
-async function addresses(tools: HookTools): Promise<{ publicAddress: string; privateAddress: string }> {
+/** The unit's addresses on the endpoint's network: one `network-get` (unit-get is legacy). */
+async function addresses(tools: HookTools): Promise<{ ingress: string; others: string[] }> {
   try {
-    const [publicAddress, privateAddress] = await Promise.all([
-      tools.unitGet('public-address'),
-      tools.unitGet('private-address'),
-    ]);
-    return { publicAddress, privateAddress };
-  } catch {
-    // unit-get is legacy and absent on some substrates; network-get answers for the endpoint.
     const info = await tools.networkGet(ENDPOINT);
-    const ingress = info.ingressAddresses[0];
-    const bind = info.bindAddresses[0]?.addresses[0]?.value;
-    const address = ingress ?? bind;
-    if (address === undefined) throw new Error(`network-get ${ENDPOINT} returned no address`);
-    return { publicAddress: address, privateAddress: bind ?? address };
+    const bind = info.bindAddresses.flatMap((b) => b.addresses.map((a) => a.value));
+    const all = [...info.ingressAddresses, ...bind].filter((a) => a !== '');
+    const [ingress, ...others] = all;
+    if (ingress !== undefined) return { ingress, others };
+  } catch {
+    // An agent without network-get for this endpoint: fall back to the legacy unit-get below.
   }
+  const [publicAddress, privateAddress] = await Promise.all([
+    tools.unitGet('public-address'),
+    tools.unitGet('private-address'),
+  ]);
+  return { ingress: publicAddress, others: [privateAddress] };
 }
+
+/** The unit-state key of the last workload status this charm set. */
+const STATUS_KEY = 'demo.workload-status';
 
 async function main(): Promise<void> {
   const context = getHookContext();
@@ -33,12 +38,18 @@ async function main(): Promise<void> {
   const app = context.appName;
   const tools = new HookTools();
 
-  // Hook tools are separate processes: ask for config and addresses at the same time.
-  const [config, unitAddresses] = await Promise.all([tools.configGet(), addresses(tools)]);
+  // Config and addresses change only with a config-changed hook (or install, start, upgrade): read
+  // them there, in one round (hook tools are processes: both at once), and reuse them otherwise.
+  const cached = readStoredValue(charmDir, INPUTS_KEY);
+  let inputs: UnitInputs;
+  if (needsRefresh(context.hookName, cached)) {
+    const [config, unitAddresses] = await Promise.all([tools.configGet(), addresses(tools)]);
+    inputs = { config: pickPathOptions(config), ...unitAddresses };
+  } else inputs = cached as UnitInputs;
   let paths: DemoPaths | undefined;
   let configError: string | undefined;
   try {
-    paths = resolvePaths(config, charmDir);
+    paths = resolvePaths(inputs.config, charmDir);
   } catch (error) {
     if (!(error instanceof DemoConfigError)) throw error;
     configError = error.message;
@@ -46,9 +57,9 @@ async function main(): Promise<void> {
 
   const client = new TlsClient({ endpoint: ENDPOINT, ...(paths ? { caCertificatePath: paths.caCert } : {}) });
   if (paths) {
-    const { publicAddress, privateAddress } = unitAddresses;
-    const sans = [...new Set([publicAddress, privateAddress, hostname()])];
-    client.requestServerCert(publicAddress, sans, { certPath: paths.serverCert, keyPath: paths.serverKey });
+    const { ingress, others } = inputs;
+    const sans = [...new Set([ingress, ...others, hostname()])];
+    client.requestServerCert(ingress, sans, { certPath: paths.serverCert, keyPath: paths.serverKey });
     client.requestClientCert(app, undefined, { certPath: paths.clientCert, keyPath: paths.clientKey });
   }
 
@@ -84,7 +95,26 @@ async function main(): Promise<void> {
     problems: client.problems(),
     configError,
   });
-  await tools.statusSet(status.status, status.message);
+  // status-set takes effect at once and costs a hook-tool call: skip it when the status is the one
+  // this charm set last (kept in the unit's flag store, committed only after status-set succeeded).
+  const last = client.flags.getValue<{ status: string; message: string }>(STATUS_KEY);
+  if (last?.status !== status.status || last.message !== status.message) {
+    await tools.statusSet(status.status, status.message);
+    client.flags.setValue(STATUS_KEY, { status: status.status, message: status.message });
+  }
+  client.flags.setValue(INPUTS_KEY, inputs);
+  // Writes only what changed; nothing at all in a steady hook.
+  await client.flags.commit();
+}
+
+/** A value of the unit's flag store before `run()` opens it (undefined when there is none yet). */
+function readStoredValue(charmDir: string, key: string): unknown {
+  try {
+    return FlagStore.open({ charmDir }).getValue(key);
+  } catch {
+    // No readable state yet: the hook reads everything from Juju, and run() reports a bad store.
+    return undefined;
+  }
 }
 
 main().catch((error: unknown) => {

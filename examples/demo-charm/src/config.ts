@@ -17,6 +17,9 @@ const OPTIONS = {
   caCert: ['ca-cert-path', 'ca.crt'],
 } as const satisfies Record<keyof DemoPaths, readonly [string, string]>;
 
+/** The names of the path options, as in config.yaml. */
+export const PATH_OPTIONS: readonly string[] = Object.values(OPTIONS).map(([option]) => option);
+
 /** A config value the charm cannot use; the charm turns it into a blocked status. */
 export class DemoConfigError extends Error {
   override readonly name = 'DemoConfigError';

@@ -4,23 +4,23 @@
 // if any step or check failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
-import { readStatus } from '@tls-client/layer';
-import { EmbeddedCa, FakeModel, type HookRun } from '@tls-client/testing';
-import { makeCharmDir } from './charm-dir.js';
+import { readStatus } from '@tls-client/layer/cli';
+import { EmbeddedCa, FakeModel, type HookRun, prepareDebianRoot } from '@tls-client/testing';
+import { charmCli, installPackedCharm, unitNetwork } from './charm-dir.js';
 import { bundleContains, certificateFacts, fileFacts, formatMode } from './inspect.js';
 import { textTable } from './text-table.js';
 
-const USAGE = `usage: node examples/demo-charm/dist/demo.js [--clean] [--quiet]
+const USAGE = `usage: node examples/demo-charm/dist/demo.js [--charm FILE] [--clean] [--quiet]
 
-Runs the demo charm (examples/demo-charm) under a fake Juju with an embedded CA, in a fresh
-temporary directory, and prints what each hook did.
+Runs the demo charm (examples/demo-charm) under a fake Juju with an embedded CA: the packed .charm
+unpacked into an empty temporary directory, hooks on the charm's own bin/node. Prints what each
+hook did.
 
+  --charm   the .charm to run (default: pack examples/demo-charm into the temporary directory)
   --clean   remove the temporary directory at the end (default: keep it and print its path)
   --quiet   print only the summary and any failure
   --help    show this text`;
@@ -136,7 +136,7 @@ class Demo {
   /** Runs the layer's operator CLI as a subprocess in the unit's environment, as `juju exec` would. */
   async cli(args: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const run = await this.model.runHook('juju-exec', {
-      command: [process.execPath, layerCli(), ...args],
+      command: [charmCli(this.charmDir), ...args],
       env: this.extraEnv,
       timeoutMs: 30_000,
     });
@@ -176,19 +176,6 @@ function packed(label: string, cells: readonly string[]): string {
 function clip(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-let cliPath: string | undefined;
-function layerCli(): string {
-  if (cliPath === undefined) {
-    const require = createRequire(import.meta.url);
-    const pkgPath = require.resolve('@tls-client/layer/package.json');
-    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin?: Record<string, string> | string };
-    const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['tls-client'];
-    if (bin === undefined) throw new Error('@tls-client/layer declares no tls-client bin');
-    cliPath = join(dirname(pkgPath), bin);
-  }
-  return cliPath;
 }
 
 function certPaths(charmDir: string) {
@@ -290,6 +277,15 @@ async function runDemo(demo: Demo, ca: EmbeddedCa): Promise<void> {
     again.calls.every((c) => c.tool !== 'relation-set'),
     'no relation-set',
   );
+  demo.check(
+    again.calls.every((c) => c.tool !== 'status-set'),
+    'status unchanged, so no status-set',
+  );
+  demo.check(
+    !again.calls.some((c) => c.tool === 'juju-log' && !c.args.includes('DEBUG') && !c.args.includes('TRACE')),
+    'nothing happened, so no juju-log above DEBUG',
+  );
+  demo.check(again.calls.length <= 6, `${again.calls.length} hook-tool calls (at most 6)`);
 
   const oldCa = ca.caPem;
   await ca.rotate();
@@ -336,7 +332,7 @@ async function printSummary(demo: Demo): Promise<void> {
     }
   }
 
-  log('\n== tls-client status (the operator CLI, run as on the unit)');
+  log('\n== bin/tls-client status (the layer CLI shipped in the charm, run as juju exec would)');
   const status = await demo.cli(['status']);
   log(
     status.stdout
@@ -348,7 +344,7 @@ async function printSummary(demo: Demo): Promise<void> {
   if (status.stderr.trim() !== '') log(`  stderr: ${clip(status.stderr.trim(), 300)}`);
   demo.check(status.exitCode === 0, 'tls-client status exits 0');
   const check = await demo.cli(['check']);
-  log(`  tls-client check: exit ${check.exitCode} (0 ok, 1 warning, 2 error)`);
+  log(`  tls-client check: exit ${check.exitCode} (exit codes: 0 = ok, 1 = warnings, 2 = errors)`);
   demo.check(check.exitCode === 0, 'tls-client check reports no warning or error');
 
   log('\n== Hook-tool calls per hook');
@@ -369,10 +365,11 @@ async function printSummary(demo: Demo): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  let values: { clean: boolean; quiet: boolean; help: boolean };
+  let values: { clean: boolean; quiet: boolean; help: boolean; charm?: string | undefined };
   try {
     ({ values } = parseArgs({
       options: {
+        charm: { type: 'string' },
         clean: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -394,16 +391,29 @@ async function main(): Promise<number> {
   try {
     console.log('tls-client demo: the demo charm under a fake Juju, answered by an embedded CA');
     console.log(`  directory   ${dir}`);
-    makeCharmDir(charmDir);
+    const charmFile = await installPackedCharm(charmDir, {
+      charmFile: values.charm,
+      outDir: dir,
+      log: values.quiet ? undefined : (line) => console.log(`  ${line}`),
+    });
+    const nodeVersion = spawnSync(join(charmDir, 'bin/node'), ['--version'], {
+      encoding: 'utf8',
+    }).stdout.trim();
     await prepareDebianRoot(trustRoot);
     const model = await FakeModel.create({
       unit: UNIT,
       charmDir,
       dir: join(dir, 'juju'),
+      // The charm dir is a temp dir, and readStatus reads the state under it.
+      stateDir: false,
       config: {},
       ...ADDRESSES,
     });
-    console.log(`  charm       ${charmDir} (dispatch → node dist/charm.js)`);
+    model.setNetwork('certificates', unitNetwork(ADDRESSES.publicAddress, ADDRESSES.privateAddress));
+    console.log(`  .charm      ${charmFile} (${(statSync(charmFile).size / 1e6).toFixed(1)} MB)`);
+    console.log(
+      `  charm       ${charmDir} (unpacked ${basename(charmFile)}; dispatch → bin/node ${nodeVersion} lib/charm.mjs)`,
+    );
     console.log(`  trust root  ${trustRoot} (sandbox for update-ca-certificates)`);
     console.log(`  fake juju   ${model.dir}`);
     const ca = await EmbeddedCa.create({ commonName: 'tls-client demo CA' });

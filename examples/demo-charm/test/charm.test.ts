@@ -1,14 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
-import { EmbeddedCa, FakeModel } from '@tls-client/testing';
+import { EmbeddedCa, FakeModel, prepareDebianRoot } from '@tls-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCharmDir } from '../src/charm-dir.js';
+import { installPackedCharm, unitNetwork } from '../src/charm-dir.js';
 import { certificateFacts } from '../src/inspect.js';
 
 // The charm itself, hook by hook under the fake Juju: its workload status follows the layer's
-// state (including bad provider data), and its path options take effect.
+// state (including bad provider data), and its path options take effect. It runs the packed .charm.
 describe('demo charm', () => {
   let tmp: string;
   let charmDir: string;
@@ -29,7 +28,8 @@ describe('demo charm', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'demo-charm-charm-test-'));
     charmDir = join(tmp, 'charm');
-    makeCharmDir(charmDir);
+    // The packed .charm, unpacked into an empty folder: hooks run on its own bin/node.
+    await installPackedCharm(charmDir, { outDir: tmp });
     const trustRoot = join(tmp, 'trust-root');
     await prepareDebianRoot(trustRoot);
     env = { TLS_CLIENT_TRUST_ROOT: trustRoot, TLS_CLIENT_DISTRO: 'debian' };
@@ -37,9 +37,11 @@ describe('demo charm', () => {
       unit: 'demo/0',
       charmDir,
       dir: join(tmp, 'juju'),
+      stateDir: false, // the charm dir is a temp dir, and the test reads the state under it
       publicAddress: '198.51.100.7',
       privateAddress: '10.1.2.3',
     });
+    model.setNetwork('certificates', unitNetwork('198.51.100.7', '10.1.2.3'));
     ca = await EmbeddedCa.create();
     await hook('install');
     relationId = model.addRelation('certificates', 'easyrsa');
@@ -90,6 +92,14 @@ describe('demo charm', () => {
     await hook('config-changed');
     expect(model.status().status).toBe('active');
     expect(certificateFacts(readFileSync(moved, 'utf8')).subject).toBe('CN=198.51.100.7');
+  });
+
+  it('picks up a new address in config-changed, which Juju runs when addresses change', async () => {
+    model.setNetwork('certificates', unitNetwork('198.51.100.8', '10.1.2.3'));
+    const run = await hook('config-changed');
+    expect(run.calls.map((c) => c.tool)).toContain('network-get');
+    // The request for the new address is published (the layer keeps the earlier request too).
+    expect(Object.values(model.localUnitData(relationId)).join('\n')).toContain('198.51.100.8');
   });
 
   it('goes blocked again when the relation is removed', async () => {

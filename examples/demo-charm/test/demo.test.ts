@@ -64,7 +64,7 @@ describe('pnpm demo', () => {
   it('prints flags per hook, the status table and the hook-tool calls', () => {
     expect(run.stdout).toContain('tls_client.certs.saved');
     expect(run.stdout).toContain('tls_client.ca_installed');
-    expect(run.stdout).toContain('== tls-client status');
+    expect(run.stdout).toContain('== bin/tls-client status');
     expect(run.stdout).toContain('== Hook-tool calls per hook');
   });
 

@@ -50,17 +50,6 @@ export function anchorStem(name: string): string {
   return stem;
 }
 
-/** The inverse of {@link anchorStem}, for names found on disk. Returns undefined for a stem we did not make. */
-export function nameFromStem(stem: string): string | undefined {
-  if (!/^(?:[A-Za-z0-9_.-]|%[0-9A-F]{2})+$/.test(stem)) return undefined;
-  try {
-    const name = decodeURIComponent(stem);
-    return anchorStem(name) === stem ? name : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The anchor file names of a name holding `count` certificates when bundles are split: the first is
  * `<stem>.crt` (the file the original layer wrote), the next `<stem>+2.crt`, `<stem>+3.crt`, ….

@@ -445,7 +445,6 @@ export class CaInstaller {
     return this.root === '/' ? systemPath : join(this.root, systemPath);
   }
 
-  /** Files in the current anchor directory named as ours for `stem` (e.g. left by a crash or the original layer). */
   /**
    * The recorded files of an entry that we would have written: in one family's anchor directory
    * under our root, and named as ours for `stem`. Anything else in a (hand-edited) record is never
@@ -459,6 +458,7 @@ export class CaInstaller {
       .filter((path) => dirs.has(dirname(path)) && isFileOf(stem, basename(path)));
   }
 
+  /** Files in the current anchor directory named as ours for `stem` (e.g. left by a crash or the original layer). */
   async #leftovers(stem: string): Promise<string[]> {
     const dir = this.#mapped(distroLayout(this.distro()).anchorDir);
     let names: string[];

@@ -40,9 +40,9 @@ export interface CaInstallerErrorOptions {
   /** The update command's argument vector, for update failures. */
   command?: readonly string[];
   /** The update command's exit code, when it exited. */
-  exitCode?: number;
+  exitCode?: number | undefined;
   /** The signal that ended the update command, when one did. */
-  signal?: string;
+  signal?: string | undefined;
   /** The end of the update command's standard error: capped at 2 KiB, PEM blocks redacted. */
   stderr?: string;
   /** Index (from 0) of the offending PEM block in the input, for certificate errors. */
@@ -87,6 +87,10 @@ export class CaInstallerError extends Error {
   }
 }
 
+/** Appended to every permission error: the two ways out. */
+export const PERMISSION_HINT =
+  '; the system trust store needs root: set TLS_CLIENT_TRUST_ROOT to a sandbox directory (tests; see prepareDebianRoot in @tls-client/testing) or pass installCa: false to the layer';
+
 /** Wraps a file system error (Node's or @tls-client/fs-safe's) as `ERR_CA_INSTALLER_IO` for `path`. */
 export function ioError(error: unknown, path: string, action: string): CaInstallerError {
   if (error instanceof CaInstallerError) return error;
@@ -94,7 +98,9 @@ export function ioError(error: unknown, path: string, action: string): CaInstall
     (error as { syscallCode?: string; code?: string } | undefined)?.syscallCode ??
     (error as NodeJS.ErrnoException | undefined)?.code;
   const suffix = typeof errno === 'string' && /^E[A-Z]+$/.test(errno) ? ` (${errno})` : '';
-  return new CaInstallerError('ERR_CA_INSTALLER_IO', `cannot ${action} "${path}"${suffix}`, {
+  // The common cause is a test or a non-root run against the host's trust store: say the way out.
+  const hint = errno === 'EACCES' || errno === 'EPERM' ? PERMISSION_HINT : '';
+  return new CaInstallerError('ERR_CA_INSTALLER_IO', `cannot ${action} "${path}"${suffix}${hint}`, {
     path,
     cause: error,
   });

@@ -14,4 +14,3 @@ export {
   distroLayout,
 } from './distro.js';
 export { CaInstallerError, type CaInstallerErrorCode, type CaInstallerErrorOptions } from './errors.js';
-export { prepareDebianRoot } from './prepare-debian-root.js';

@@ -143,8 +143,8 @@ export async function runUpdateCommand(
           `update command "${command.join(' ')}" ${how}${tail === '' ? '' : `: ${tail}`}`,
           {
             command,
-            ...(code === null ? {} : { exitCode: code }),
-            ...(signal === null ? {} : { signal }),
+            exitCode: code ?? undefined,
+            signal: signal ?? undefined,
             stderr: redactTail(stderr),
           },
         ),

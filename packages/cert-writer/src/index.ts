@@ -32,3 +32,4 @@ export {
   writeCertificate,
 } from './write-certificate.js';
 export { writeFileAtomic } from './write-file-atomic.js';
+export { finishInterruptedWrite, type PairCommit } from './write-pair.js';

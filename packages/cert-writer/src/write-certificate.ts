@@ -1,15 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  commitFile,
-  discardFile,
-  type FileOptions,
-  type FilePlan,
-  type FileResult,
-  planFile,
-  stageFile,
-} from '@tls-client/fs-safe';
+import type { FileOptions, FileResult } from '@tls-client/fs-safe';
 import { joinPem } from '@tls-client/protocol';
 import { CertWriterError, type CertWriterErrorCode, MAX_PEM_BYTES, toFsError } from './errors.js';
 import { type BundleCertificate, readCertificateBundle } from './read-certificate-bundle.js';
@@ -23,6 +15,7 @@ import {
   validateCertificate,
 } from './validate-certificate.js';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { type PairCommit, type PairFile, writePair } from './write-pair.js';
 
 /** Input of {@link writeCertificate}. */
 export interface WriteCertificateInput {
@@ -76,6 +69,12 @@ export interface WriteCertificateResult {
   files: FileResult[];
   /** True when any file was created or updated (not when only repaired or unchanged). */
   changed: boolean;
+  /**
+   * How the write reached the disk: `none` (nothing differed, nothing written), `repair` (modes or
+   * owners fixed in place), `swap` (one atomic rename: files in one directory) or `journal` (files
+   * in different directories). See "Pairs are atomic" in the README.
+   */
+  commit: PairCommit;
   warnings: string[];
   certificate: CertificateSummary;
 }
@@ -119,9 +118,12 @@ function validatedInput(input: WriteCertificateInput): ValidatedCertificate {
   return input.validated;
 }
 
-function rethrow(error: unknown, path: string): never {
-  if (error instanceof TypeError) throw error;
-  throw toFsError(error, path, 'write');
+function checkMode(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0o777) {
+    throw new TypeError(`writeCertificate: "${name}" must be an integer between 0 and 0o777`);
+  }
+  return value;
 }
 
 function checkInputPath(name: string, value: unknown, required: boolean): string | undefined {
@@ -159,60 +161,37 @@ export async function writeCertificate(input: WriteCertificateInput): Promise<Wr
 
   const valid = validatedInput(input);
   const warnings = [...valid.warnings];
-  const owner: Pick<FileOptions, 'owner' | 'group'> = {
-    ...(input.owner === undefined ? {} : { owner: input.owner }),
-    ...(input.group === undefined ? {} : { group: input.group }),
-  };
-  const certOptions: FileOptions = {
-    ...owner,
-    mode: input.certMode ?? 0o644,
-    dirMode: input.certDirMode ?? 0o755,
-    followSymlinks: input.allowCertOutsideDir ? 'always' : 'inside-dir',
-  };
-  const writes: [string, string, FileOptions][] = [
-    [
-      keyPath,
-      valid.keyPem,
-      {
-        ...owner,
-        mode: keyMode,
-        dirMode: input.keyDirMode ?? 0o700,
-        followSymlinks: input.allowKeyOutsideDir ? 'always' : 'inside-dir',
-      },
-    ],
-    [certPath, input.appendChain === false ? valid.certPem : valid.fullchainPem, certOptions],
+  const certMode = checkMode('certMode', input.certMode, 0o644);
+  const certDirMode = checkMode('certDirMode', input.certDirMode, 0o755);
+  const keyDirMode = checkMode('keyDirMode', input.keyDirMode, 0o700);
+  const certPolicy = input.allowCertOutsideDir ? 'always' : 'inside-dir';
+  const pair: PairFile[] = [
+    {
+      path: keyPath,
+      bytes: Buffer.from(valid.keyPem, 'utf8'),
+      mode: keyMode,
+      dirMode: keyDirMode,
+      policy: input.allowKeyOutsideDir ? 'always' : 'inside-dir',
+    },
   ];
+  const add = (path: string, text: string) =>
+    pair.push({
+      path,
+      bytes: Buffer.from(text, 'utf8'),
+      mode: certMode,
+      dirMode: certDirMode,
+      policy: certPolicy,
+    });
+  add(certPath, input.appendChain === false ? valid.certPem : valid.fullchainPem);
   if (chainPath !== undefined) {
     if (valid.chainPem === '') warnings.push(`no chain was given, so "${chainPath}" was not written`);
-    else writes.push([chainPath, valid.chainPem, certOptions]);
+    else add(chainPath, valid.chainPem);
   }
-  if (fullchainPath !== undefined) writes.push([fullchainPath, valid.fullchainPem, certOptions]);
-
-  // Plans run in order, so a directory shared by key and certificate gets the key's mode.
-  const plans: FilePlan[] = [];
-  for (const [path, content, options] of writes) {
-    plans.push(await planFile(path, content, options).catch((error: unknown) => rethrow(error, path)));
-  }
-  const real = plans.map((p) => p.target.path);
-  if (new Set(real).size !== real.length) {
-    throw new CertWriterError(
-      'ERR_CERT_WRITER_UNSAFE_PATH',
-      'two of the requested paths lead to the same file through symlinks',
-      { path: plans[0]!.path },
-    );
-  }
-  const files: FileResult[] = [];
-  try {
-    // Stage everything first: a full disk or a permission problem shows here, before any target changes.
-    for (const plan of plans) await stageFile(plan).catch((error: unknown) => rethrow(error, plan.path));
-    // Key first: a reader that sees the new certificate also finds the new key.
-    for (const plan of plans)
-      files.push(await commitFile(plan).catch((error: unknown) => rethrow(error, plan.path)));
-  } finally {
-    for (const plan of plans) await discardFile(plan);
-  }
+  if (fullchainPath !== undefined) add(fullchainPath, valid.fullchainPem);
+  const { files, commit } = await writePair(pair, { owner: input.owner, group: input.group });
   return {
     files,
+    commit,
     changed: files.some((f) => f.action === 'created' || f.action === 'updated'),
     warnings,
     certificate: valid.certificate,

@@ -6,10 +6,15 @@ export type Handler = () => void | Promise<void>;
 
 /** Options of the {@link Dispatcher}. */
 export interface DispatcherOptions {
+  /**
+   * The hook being run, for {@link Dispatcher.hook} handlers. Default: `env.JUJU_HOOK_NAME` when
+   * `env` is given. The dispatcher never reads `process.env` itself: with neither, no hook handler runs.
+   */
+  hookName?: string | undefined;
+  /** Environment to take `JUJU_HOOK_NAME` from when `hookName` is not given (e.g. `process.env`). */
+  env?: NodeJS.ProcessEnv | undefined;
   /** Passes over the flag handlers before dispatch fails with `ERR_FLAGS_DISPATCH_LOOP`. Default 100, as reactive. */
-  maxIterations?: number;
-  /** The hook being run, for {@link Dispatcher.hook} handlers. Default `process.env.JUJU_HOOK_NAME`. */
-  hookName?: string;
+  maxIterations?: number | undefined;
 }
 
 /** What {@link Dispatcher.run} did. */
@@ -20,7 +25,7 @@ export interface DispatchResult {
   iterations: number;
 }
 
-type Kind = 'when' | 'whenNot' | 'whenAny' | 'whenNone';
+type Kind = 'when' | 'whenAny' | 'whenNone';
 
 interface Registration {
   name: string;
@@ -64,7 +69,10 @@ export class Dispatcher {
     if (!Number.isInteger(max) || max < 1) throw new TypeError('maxIterations must be an integer >= 1');
     this.#store = store;
     this.#maxIterations = max;
-    this.#hookName = options.hookName ?? (process.env.JUJU_HOOK_NAME || undefined);
+    if (options.hookName !== undefined && (typeof options.hookName !== 'string' || options.hookName === '')) {
+      throw new TypeError('hookName must be a non-empty string');
+    }
+    this.#hookName = options.hookName ?? (options.env?.JUJU_HOOK_NAME || undefined);
   }
 
   /** Runs `handler` while every one of `flags` is set. */
@@ -72,9 +80,12 @@ export class Dispatcher {
     return this.#add('when', flags, handler, name);
   }
 
-  /** Runs `handler` while none of `flags` is set; reactive's `when_not`, the same as {@link Dispatcher.whenNone}. */
+  /**
+   * Reactive's `when_not`, which is `when_none`: runs `handler` while none of `flags` is set.
+   * @deprecated Use {@link Dispatcher.whenNone}, the same condition under the name that says it.
+   */
   whenNot(flags: string | readonly string[], handler: Handler, name?: string): this {
-    return this.#add('whenNot', flags, handler, name);
+    return this.#add('whenNone', flags, handler, name);
   }
 
   /** Runs `handler` while at least one of `flags` is set. */
@@ -82,7 +93,7 @@ export class Dispatcher {
     return this.#add('whenAny', flags, handler, name);
   }
 
-  /** Runs `handler` while none of `flags` is set. */
+  /** Runs `handler` while none of `flags` is set (reactive's `when_none`, and its `when_not`). */
   whenNone(flags: string | readonly string[], handler: Handler, name?: string): this {
     return this.#add('whenNone', flags, handler, name);
   }
@@ -126,8 +137,6 @@ export class Dispatcher {
     const list = flagList(kind, flags);
     const tests: Record<Kind, (store: FlagStore) => boolean> = {
       when: (s) => s.allSet(...list),
-      // charms.reactive's when_not is an alias of when_none, not of when_not_all.
-      whenNot: (s) => !s.anySet(...list),
       whenAny: (s) => s.anySet(...list),
       whenNone: (s) => !s.anySet(...list),
     };

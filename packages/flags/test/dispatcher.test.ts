@@ -205,6 +205,45 @@ describe('Dispatcher.run', () => {
     expect(ran.filter((r) => r === 'status')).toHaveLength(2);
   });
 
+  it('takes the hook from hookName or a given env, never from process.env behind the caller', async () => {
+    const ran: string[] = [];
+    const saved = process.env.JUJU_HOOK_NAME;
+    process.env.JUJU_HOOK_NAME = 'install';
+    try {
+      const silent = new Dispatcher(store);
+      silent.hook('install', () => {
+        ran.push('from process.env');
+      });
+      await silent.run();
+      const fromEnv = new Dispatcher(store, { env: { JUJU_HOOK_NAME: 'config-changed' } });
+      fromEnv.hook('config-changed', () => {
+        ran.push('from env');
+      });
+      await fromEnv.run();
+      const explicit = new Dispatcher(store, { hookName: 'start', env: { JUJU_HOOK_NAME: 'stop' } });
+      explicit.hook('start', () => {
+        ran.push('from hookName');
+      });
+      await explicit.run();
+    } finally {
+      if (saved === undefined) delete process.env.JUJU_HOOK_NAME;
+      else process.env.JUJU_HOOK_NAME = saved;
+    }
+    expect(ran).toEqual(['from env', 'from hookName']);
+    expect(() => new Dispatcher(store, { hookName: '' })).toThrow(TypeError);
+  });
+
+  it('keeps whenNot as a deprecated alias of whenNone', async () => {
+    store.set('b');
+    const ran: string[] = [];
+    const bus = new Dispatcher(store);
+    bus.whenNot(['a', 'b'], () => void ran.push('not'), 'not');
+    bus.whenNone(['a', 'b'], () => void ran.push('none'), 'none');
+    bus.whenNot('a', () => void ran.push('not-a'), 'not-a');
+    await bus.run();
+    expect(ran).toEqual(['not-a']);
+  });
+
   it('lets a handler exception propagate unchanged', async () => {
     store.set('a');
     const bus = new Dispatcher(store);

@@ -90,14 +90,11 @@ function lockProblem(path: string, error: unknown): FsSafeError {
 }
 
 function notWritable(path: string, error: unknown): FsSafeError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  const code = (error as NodeJS.ErrnoException).code;
   return new FsSafeError(
     'ERR_FS_SAFE_LOCK_UNUSABLE',
-    `cannot create the lock file ${path}: ${code} (the directory ${dirname(path)} must be writable by this process)`,
-    {
-      path,
-      cause: error,
-    },
+    `cannot create the lock file ${path}: ${code ?? 'error'} (the directory ${dirname(path)} must be writable by this process)`,
+    { path, syscallCode: code, cause: error },
   );
 }
 

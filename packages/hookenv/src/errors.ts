@@ -15,16 +15,22 @@ export type HookToolErrorCode =
   /** A `JUJU_*` variable needed for the value being read is absent or empty. */
   | 'ERR_HOOKENV_MISSING_ENV'
   /** A `JUJU_*` variable is present but malformed (e.g. a unit name without `/N`). */
-  | 'ERR_HOOKENV_INVALID_ENV';
+  | 'ERR_HOOKENV_INVALID_ENV'
+  /** A `secret-*` tool says the secret (or its label, key or revision) is not found or not visible to us. */
+  | 'ERR_HOOKENV_SECRET_NOT_FOUND'
+  /** The secret tools are not on PATH: the model has no secrets (Juju before 3.0). */
+  | 'ERR_HOOKENV_SECRETS_UNSUPPORTED'
+  /** A write that needs leadership (our application's databag) was attempted by a non-leader. */
+  | 'ERR_HOOKENV_NOT_LEADER';
 
 /** Fields a {@link HookToolError} may carry besides its code and message. */
 export interface HookToolErrorOptions {
-  tool?: string;
-  args?: readonly string[];
-  exitCode?: number;
-  signal?: NodeJS.Signals;
-  stderr?: string;
-  variable?: string;
+  tool?: string | undefined;
+  args?: readonly string[] | undefined;
+  exitCode?: number | undefined;
+  signal?: NodeJS.Signals | undefined;
+  stderr?: string | undefined;
+  variable?: string | undefined;
   cause?: unknown;
 }
 

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { HookToolError } from './errors.js';
+import { parseSecretUri } from './secret-args.js';
 
 /**
  * The hook context Juju gives a charm process through `JUJU_*` variables. Required values are
@@ -35,6 +36,12 @@ export interface HookContext {
   readonly dispatchPath: string | undefined;
   /** True when `JUJU_RELATION_ID` is set. */
   readonly isRelationHook: boolean;
+  /** `JUJU_SECRET_ID` in `secret-*` hooks: `secret:<id>` or `secret://<model-uuid>/<id>`. */
+  readonly secretId: string | undefined;
+  /** `JUJU_SECRET_LABEL`; undefined when empty (a secret without a label). */
+  readonly secretLabel: string | undefined;
+  /** `JUJU_SECRET_REVISION` in `secret-expired`, `secret-remove` (and `secret-rotate`), as a number. */
+  readonly secretRevision: number | undefined;
 }
 
 const UNIT_NAME = /^([a-z][a-z0-9-]*)\/(0|[1-9][0-9]*)$/;
@@ -53,6 +60,9 @@ const ENV_NAMES = [
   'JUJU_MODEL_NAME',
   'JUJU_MODEL_UUID',
   'JUJU_VERSION',
+  'JUJU_SECRET_ID',
+  'JUJU_SECRET_LABEL',
+  'JUJU_SECRET_REVISION',
 ] as const;
 type EnvName = (typeof ENV_NAMES)[number];
 
@@ -170,8 +180,37 @@ class EnvHookContext implements HookContext {
     return this.#env.has('JUJU_RELATION_ID');
   }
 
-  toJSON(): Record<string, string | boolean | undefined> {
-    const out: Record<string, string | boolean | undefined> = {};
+  get secretId(): string | undefined {
+    const value = this.#optional('JUJU_SECRET_ID');
+    if (value !== undefined && parseSecretUri(value) === undefined) {
+      throw new HookToolError(
+        'ERR_HOOKENV_INVALID_ENV',
+        `JUJU_SECRET_ID must look like "secret:<id>" (got ${describe(value)})`,
+        { variable: 'JUJU_SECRET_ID' },
+      );
+    }
+    return value;
+  }
+
+  get secretLabel(): string | undefined {
+    return this.#optional('JUJU_SECRET_LABEL');
+  }
+
+  get secretRevision(): number | undefined {
+    const value = this.#optional('JUJU_SECRET_REVISION');
+    if (value === undefined) return undefined;
+    if (!/^[1-9][0-9]{0,15}$/.test(value)) {
+      throw new HookToolError(
+        'ERR_HOOKENV_INVALID_ENV',
+        `JUJU_SECRET_REVISION must be a positive integer (got ${describe(value)})`,
+        { variable: 'JUJU_SECRET_REVISION' },
+      );
+    }
+    return Number(value);
+  }
+
+  toJSON(): Record<string, string | number | boolean | undefined> {
+    const out: Record<string, string | number | boolean | undefined> = {};
     for (const key of [
       'unitName',
       'appName',
@@ -187,6 +226,9 @@ class EnvHookContext implements HookContext {
       'jujuVersion',
       'dispatchPath',
       'isRelationHook',
+      'secretId',
+      'secretLabel',
+      'secretRevision',
     ] as const) {
       try {
         out[key] = this[key];

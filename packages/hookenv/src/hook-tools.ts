@@ -1,5 +1,20 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { HookToolError } from './errors.js';
 import { runTool, type ToolArg } from './run-tool.js';
+import {
+  checkContent,
+  checkSecretId,
+  metadataArgs,
+  parseSecretInfo,
+  parseSecretUri,
+  type SecretAddOptions,
+  type SecretGetOptions,
+  type SecretInfo,
+  type SecretSetOptions,
+  SecretShapeError,
+  withContentFiles,
+} from './secret-args.js';
 
 /** Log levels `juju-log` understands. */
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -28,17 +43,19 @@ export interface NetworkInfo {
 /** Options for {@link HookTools}. */
 export interface HookToolsOptions {
   /** The tools' environment, PATH included. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Per-call timeout; the tool is killed with SIGKILL after it. Default 60 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Largest stdout accepted from a read tool. Default 32 MiB. */
-  maxOutputBytes?: number;
+  maxOutputBytes?: number | undefined;
+  /** Where `secretAdd`/`secretSet` make their short-lived 0700 content directory. Default `os.tmpdir()`. */
+  tmpDir?: string | undefined;
 }
 
 /** Options of the relation read calls. */
 export interface RelationGetOptions {
   /** Read the application databag; `unitOrApp` then names the application (a unit name is converted). */
-  app?: boolean;
+  app?: boolean | undefined;
 }
 
 const LOG_LEVELS: ReadonlySet<string> = new Set(['TRACE', 'DEBUG', 'INFO', 'WARNING', 'ERROR']);
@@ -65,6 +82,7 @@ export class HookTools {
   readonly #env: NodeJS.ProcessEnv;
   readonly #timeoutMs: number;
   readonly #maxOutputBytes: number;
+  readonly #tmpDir: string | undefined;
   #callCount = 0;
   readonly #callsByTool = new Map<string, number>();
   #leader: { value: boolean; until: number } | undefined;
@@ -82,6 +100,7 @@ export class HookTools {
     this.#env = options.env ?? process.env;
     this.#timeoutMs = timeoutMs;
     this.#maxOutputBytes = maxOutputBytes;
+    this.#tmpDir = options.tmpDir;
   }
 
   /** How many tool processes this instance has started (failed calls included). */
@@ -151,7 +170,7 @@ export class HookTools {
   async relationSet(
     relationId: string,
     data: Readonly<Record<string, string | null>>,
-    options: { app?: boolean } = {},
+    options: { app?: boolean | undefined } = {},
   ): Promise<void> {
     checkRelationId(relationId);
     const payload = toSettings('relationSet', data);
@@ -181,7 +200,7 @@ export class HookTools {
   async statusSet(
     status: WorkloadStatus,
     message = '',
-    options: { application?: boolean } = {},
+    options: { application?: boolean | undefined } = {},
   ): Promise<void> {
     if (!STATUSES.has(status))
       throw new TypeError(`statusSet: status must be one of ${[...STATUSES].join(', ')}`);
@@ -254,7 +273,7 @@ export class HookTools {
   }
 
   /** `network-get --format=json [-r REL] BINDING`: the addresses of an endpoint or extra binding. */
-  async networkGet(binding: string, options: { relationId?: string } = {}): Promise<NetworkInfo> {
+  async networkGet(binding: string, options: { relationId?: string | undefined } = {}): Promise<NetworkInfo> {
     checkName('binding', binding);
     const args = ['--format=json'];
     if (options.relationId !== undefined) {
@@ -272,10 +291,186 @@ export class HookTools {
     await this.#run('application-version-set', ['--', version]);
   }
 
+  /**
+   * Whether this model has secrets: the secret tools are on PATH (Juju 3.0+). Checks PATH without
+   * starting a process. Juju 2.9 has none, and a secret call there fails with
+   * `ERR_HOOKENV_SECRETS_UNSUPPORTED`.
+   */
+  supportsSecrets(): boolean {
+    for (const dir of (this.#env.PATH ?? '').split(delimiter)) {
+      if (dir === '') continue;
+      try {
+        accessSync(join(dir, 'secret-get'), constants.X_OK);
+        return true;
+      } catch {
+        // Not in this directory.
+      }
+    }
+    return false;
+  }
+
+  /**
+   * `secret-add [--label=L] [--description=D] [--expire=T] [--rotate=P] [--owner=O] KEY#file=PATH…`:
+   * creates a secret and returns its URI as Juju prints it (`secret://<model-uuid>/<id>` since 3.1,
+   * `secret:<id>` before). Each value goes through a 0600 file that is removed afterwards, never argv.
+   * The default owner is the application, which needs leadership.
+   */
+  async secretAdd(
+    content: Readonly<Record<string, string>>,
+    options: SecretAddOptions = {},
+  ): Promise<string> {
+    const entries = checkContent('secretAdd', content);
+    const meta = metadataArgs('secretAdd', options);
+    const { stdout, displayArgs } = await withContentFiles(
+      entries,
+      (files) => this.#run('secret-add', [...meta, ...files], { secrets: entries.map(([, v]) => v) }),
+      this.#tmpDir,
+    );
+    const uri = stdout.trim();
+    if (parseSecretUri(uri) === undefined) {
+      throw new HookToolError(
+        'ERR_HOOKENV_BAD_OUTPUT',
+        `hook tool secret-add printed ${Buffer.byteLength(uri)} bytes that are not a secret URI`,
+        {
+          tool: 'secret-add',
+          args: displayArgs,
+        },
+      );
+    }
+    return uri;
+  }
+
+  /**
+   * `secret-get --format=json [--label=L] [--refresh|--peek] [ID]`: the content of a secret, by id,
+   * label or both (both sets our label on it). A consumer reads the revision it tracks unless
+   * `refresh` (latest, and track it) or `peek` (latest, this once).
+   * @throws {HookToolError} `ERR_HOOKENV_SECRET_NOT_FOUND` when Juju says it is not found.
+   */
+  async secretGet(options: SecretGetOptions): Promise<Record<string, string>> {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('secretGet: options are required');
+    if (options.id === undefined && options.label === undefined) {
+      throw new TypeError('secretGet: give options.id, options.label or both');
+    }
+    if (options.refresh === true && options.peek === true) {
+      throw new TypeError('secretGet: refresh and peek exclude each other');
+    }
+    const args = ['--format=json', ...metadataArgs('secretGet', { label: options.label })];
+    if (options.refresh === true) args.push('--refresh');
+    if (options.peek === true) args.push('--peek');
+    if (options.id !== undefined) {
+      checkSecretId('secretGet', options.id);
+      args.push(options.id);
+    }
+    return this.#json('secret-get', args, expectStringMap);
+  }
+
+  /**
+   * `secret-set ID [--label=L] [--description=D] [--expire=T] [--rotate=P] [KEY#file=PATH…]`: new
+   * content makes a new revision; the other options change metadata. Owner only (the leader for an
+   * application secret). Values go through 0600 files, never argv.
+   */
+  async secretSet(id: string, options: SecretSetOptions): Promise<void> {
+    checkSecretId('secretSet', id);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('secretSet: options are required');
+    const meta = metadataArgs('secretSet', { ...options, owner: undefined });
+    const entries = options.content === undefined ? [] : checkContent('secretSet', options.content);
+    if (entries.length === 0 && meta.length === 0) throw new TypeError('secretSet: nothing to set');
+    await withContentFiles(
+      entries,
+      (files) => this.#run('secret-set', [id, ...meta, ...files], { secrets: entries.map(([, v]) => v) }),
+      this.#tmpDir,
+    );
+  }
+
+  /** `secret-info-get --format=json (ID | --label=L)`: a secret's metadata (owners only). */
+  async secretInfoGet(options: { id?: string | undefined; label?: string | undefined }): Promise<SecretInfo> {
+    if (
+      options === null ||
+      typeof options !== 'object' ||
+      (options.id === undefined) === (options.label === undefined)
+    ) {
+      throw new TypeError('secretInfoGet: give exactly one of options.id and options.label');
+    }
+    const args = ['--format=json'];
+    if (options.id !== undefined) {
+      checkSecretId('secretInfoGet', options.id);
+      args.push(options.id);
+    } else args.push(...metadataArgs('secretInfoGet', { label: options.label }));
+    return this.#json('secret-info-get', args, (v) => {
+      try {
+        return parseSecretInfo(v);
+      } catch (error) {
+        if (error instanceof SecretShapeError) throw new ShapeError(error.message);
+        throw error;
+      }
+    });
+  }
+
+  /** `secret-remove ID [--revision N]`: one revision, or the whole secret. Owner only. */
+  async secretRemove(id: string, options: { revision?: number | undefined } = {}): Promise<void> {
+    checkSecretId('secretRemove', id);
+    const args = [id];
+    if (options.revision !== undefined) {
+      if (!Number.isInteger(options.revision) || options.revision < 1) {
+        throw new TypeError('secretRemove: revision must be a positive integer');
+      }
+      args.push('--revision', String(options.revision));
+    }
+    await this.#run('secret-remove', args);
+  }
+
+  /** `secret-ids --format=json`: the URIs of the secrets our unit or application owns. */
+  async secretIds(): Promise<string[]> {
+    return this.#json('secret-ids', ['--format=json'], stringList);
+  }
+
+  /** `secret-grant ID -r REL [--unit U]`: lets the remote application (or one unit of it) read the secret. */
+  async secretGrant(
+    id: string,
+    relationId: string,
+    options: { unit?: string | undefined } = {},
+  ): Promise<void> {
+    checkSecretId('secretGrant', id);
+    checkRelationId(relationId);
+    const args = [id, '-r', relationId];
+    if (options.unit !== undefined) {
+      checkName('unit', options.unit);
+      args.push('--unit', options.unit);
+    }
+    await this.#run('secret-grant', args);
+  }
+
+  /** `secret-revoke ID [-r REL] [--app A] [--unit U]`: withdraws grants. Give at least one selector. */
+  async secretRevoke(
+    id: string,
+    options: { relationId?: string | undefined; app?: string | undefined; unit?: string | undefined },
+  ): Promise<void> {
+    checkSecretId('secretRevoke', id);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('secretRevoke: options are required');
+    const args = [id];
+    if (options.relationId !== undefined) {
+      checkRelationId(options.relationId);
+      args.push('-r', options.relationId);
+    }
+    if (options.app !== undefined) {
+      checkName('app', options.app);
+      args.push('--app', options.app);
+    }
+    if (options.unit !== undefined) {
+      checkName('unit', options.unit);
+      args.push('--unit', options.unit);
+    }
+    if (args.length === 1) throw new TypeError('secretRevoke: give relationId, app or unit');
+    await this.#run('secret-revoke', args);
+  }
+
   async #run(
     tool: string,
     args: readonly ToolArg[],
-    extra: { input?: string; secrets?: readonly string[] } = {},
+    extra: { input?: string | undefined; secrets?: readonly string[] | undefined } = {},
   ): Promise<{ stdout: string; displayArgs: string[] }> {
     this.#callCount++;
     this.#callsByTool.set(tool, (this.#callsByTool.get(tool) ?? 0) + 1);

@@ -11,3 +11,13 @@ export {
   type WorkloadStatus,
 } from './hook-tools.js';
 export { type FlushResult, RelationDataView, type RelationDataViewOptions } from './relation-data-view.js';
+export {
+  parseSecretUri,
+  type SecretAddOptions,
+  type SecretGetOptions,
+  type SecretInfo,
+  type SecretOwner,
+  type SecretRotatePolicy,
+  type SecretSetOptions,
+  type SecretUri,
+} from './secret-args.js';

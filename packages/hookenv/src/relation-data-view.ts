@@ -1,3 +1,4 @@
+import { HookToolError } from './errors.js';
 import { checkRelationId, type HookTools } from './hook-tools.js';
 
 /** Options for {@link RelationDataView}. */
@@ -8,14 +9,18 @@ export interface RelationDataViewOptions {
 
 /** What {@link RelationDataView.flush} did. */
 export interface FlushResult {
-  /** How many `relation-set` calls were made: at most one per relation, none without a change. */
+  /** How many `relation-set` calls were made: at most one per relation and databag, none without a change. */
   relationSets: number;
 }
 
+/** Cache key of an application databag; unit names always hold a "/", so they never clash. */
+const APP = (app: string): string => `app:${app}`;
+
 /**
- * Relation unit data for one hook. Reads are cached per (relation, unit), so each databag is read
- * at most once; writes to this unit's databag are collected and sent by {@link flush}, once per
- * relation and only for keys whose value differs from what is published.
+ * Relation data for one hook. Reads are cached per (relation, unit or application), so each
+ * databag is read at most once; writes to this unit's databag and, as leader, to our
+ * application's databag are collected and sent by {@link flush}, once per relation and databag and
+ * only for keys whose value differs from what is published.
  *
  * @example
  * const view = new RelationDataView(new HookTools(), { localUnit: getHookContext().unitName });
@@ -26,10 +31,13 @@ export interface FlushResult {
 export class RelationDataView {
   readonly #tools: HookTools;
   readonly #localUnit: string;
-  /** relationId → unit → the databag as published (for our unit: as published plus what we flushed). */
+  readonly #localApp: string;
+  /** relationId → unit or APP(app) → the databag as published (ours: as published plus what we flushed). */
   readonly #cache = new Map<string, Map<string, Promise<Record<string, string>>>>();
-  /** relationId → key → value to publish ('' deletes). */
+  /** relationId → key → value to publish in our unit's databag ('' deletes). */
   readonly #pending = new Map<string, Map<string, string>>();
+  /** The same for our application's databag (leader only). */
+  readonly #pendingApp = new Map<string, Map<string, string>>();
 
   constructor(tools: HookTools, options: RelationDataViewOptions) {
     if (typeof options?.localUnit !== 'string' || !/^[^/\s]+\/[0-9]+$/.test(options.localUnit)) {
@@ -37,6 +45,7 @@ export class RelationDataView {
     }
     this.#tools = tools;
     this.#localUnit = options.localUnit;
+    this.#localApp = options.localUnit.slice(0, options.localUnit.indexOf('/'));
   }
 
   /**
@@ -46,13 +55,28 @@ export class RelationDataView {
    * @throws {HookToolError} from `relation-get` (the failed read is not cached).
    */
   async get(relationId: string, unit: string): Promise<Record<string, string>> {
-    const published = { ...(await this.#published(relationId, unit)) };
-    if (unit !== this.#localUnit) return published;
-    for (const [key, value] of this.#pending.get(relationId) ?? []) {
-      if (value === '') delete published[key];
-      else putOwn(published, key, value);
+    const published = { ...(await this.#published(relationId, unit, false)) };
+    return unit === this.#localUnit ? overlay(published, this.#pending.get(relationId)) : published;
+  }
+
+  /**
+   * An application's databag on a relation (`relation-get --app`): the remote application's, which
+   * every unit may read, or ours, which only the leader may read (with the writes not flushed yet).
+   *
+   * @throws {HookToolError} `ERR_HOOKENV_NOT_LEADER` for our own application when we are not the
+   *   leader (checked with `is-leader`); others from `relation-get`.
+   */
+  async getApp(relationId: string, app: string): Promise<Record<string, string>> {
+    checkRelationId(relationId);
+    if (typeof app !== 'string' || !/^[a-z][a-z0-9-]*$/.test(app)) {
+      throw new TypeError(
+        `RelationDataView.getApp: app must be an application name (got ${JSON.stringify(app)})`,
+      );
     }
-    return published;
+    if (app !== this.#localApp) return { ...(await this.#published(relationId, app, true)) };
+    await this.#requireLeader('read');
+    const published = { ...(await this.#published(relationId, app, true)) };
+    return overlay(published, this.#pendingApp.get(relationId));
   }
 
   /**
@@ -60,58 +84,68 @@ export class RelationDataView {
    * {@link flush}. A later `set` of the same key wins.
    */
   async set(relationId: string, data: Readonly<Record<string, string | null>>): Promise<void> {
-    checkRelationId(relationId);
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new TypeError('RelationDataView.set: data must be an object of strings');
-    }
-    const entries = Object.entries(data);
-    for (const [key, value] of entries) {
-      if (key === '') throw new TypeError('RelationDataView.set: keys must be non-empty');
-      if (value !== null && typeof value !== 'string') {
-        throw new TypeError(`RelationDataView.set: the value of "${key}" must be a string or null`);
-      }
-    }
-    let pending = this.#pending.get(relationId);
-    if (pending === undefined) {
-      pending = new Map();
-      this.#pending.set(relationId, pending);
-    }
-    for (const [key, value] of entries) pending.set(key, value ?? '');
+    record(this.#pending, 'set', relationId, data);
   }
 
   /**
-   * Sends the collected writes: per relation, reads our published databag (cached), keeps only the
-   * keys whose value differs (a deletion only if the key exists), and makes one `relation-set`
-   * when anything is left. On a failure the relations not yet sent keep their writes.
+   * Records writes to our application's databag (`relation-set --app` at {@link flush}). Only the
+   * leader may write it: leadership is checked with `is-leader` before anything is recorded.
+   *
+   * @throws {HookToolError} `ERR_HOOKENV_NOT_LEADER` when this unit is not the leader.
+   */
+  async setApp(relationId: string, data: Readonly<Record<string, string | null>>): Promise<void> {
+    checkData('setApp', relationId, data);
+    await this.#requireLeader('write');
+    record(this.#pendingApp, 'setApp', relationId, data);
+  }
+
+  /**
+   * Sends the collected writes: per relation and databag, reads what is published (cached), keeps
+   * only the keys whose value differs (a deletion only if the key exists), and makes one
+   * `relation-set` (`--app` for our application) when anything is left. On a failure the writes
+   * not yet sent are kept.
    *
    * @throws {HookToolError} from `relation-get` or `relation-set`.
    */
   async flush(): Promise<FlushResult> {
     let relationSets = 0;
-    for (const [relationId, pending] of [...this.#pending]) {
-      const published = await this.#published(relationId, this.#localUnit);
-      const changes: Record<string, string> = {};
-      let changed = false;
-      for (const [key, value] of pending) {
-        const current = Object.hasOwn(published, key) ? published[key] : undefined;
-        if (value === '' ? current === undefined || current === '' : current === value) continue;
-        putOwn(changes, key, value);
-        changed = true;
-      }
-      if (changed) {
-        await this.#tools.relationSet(relationId, changes);
-        relationSets++;
-        // relation-get of our own unit now returns the buffered values; the cache matches it.
-        const next = { ...published };
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === '') delete next[key];
-          else putOwn(next, key, value);
+    for (const [pendingMap, app] of [
+      [this.#pending, false],
+      [this.#pendingApp, true],
+    ] as const) {
+      const owner = app ? this.#localApp : this.#localUnit;
+      for (const [relationId, pending] of [...pendingMap]) {
+        const published = await this.#published(relationId, owner, app);
+        const changes: Record<string, string> = {};
+        let changed = false;
+        for (const [key, value] of pending) {
+          const current = Object.hasOwn(published, key) ? published[key] : undefined;
+          if (value === '' ? current === undefined || current === '' : current === value) continue;
+          putOwn(changes, key, value);
+          changed = true;
         }
-        this.#unitCache(relationId).set(this.#localUnit, Promise.resolve(next));
+        if (changed) {
+          await this.#tools.relationSet(relationId, changes, { app });
+          relationSets++;
+          // relation-get of our own databags now returns the buffered values; the cache matches it.
+          this.#unitCache(relationId).set(
+            app ? APP(owner) : owner,
+            Promise.resolve(overlay({ ...published }, new Map(Object.entries(changes)))),
+          );
+        }
+        pendingMap.delete(relationId);
       }
-      this.#pending.delete(relationId);
     }
     return { relationSets };
+  }
+
+  async #requireLeader(what: 'read' | 'write'): Promise<void> {
+    if (await this.#tools.isLeader()) return;
+    throw new HookToolError(
+      'ERR_HOOKENV_NOT_LEADER',
+      `only the leader may ${what} the application databag of ${this.#localApp} (is-leader says false)`,
+      { tool: 'is-leader' },
+    );
   }
 
   #unitCache(relationId: string): Map<string, Promise<Record<string, string>>> {
@@ -123,15 +157,16 @@ export class RelationDataView {
     return units;
   }
 
-  #published(relationId: string, unit: string): Promise<Record<string, string>> {
+  #published(relationId: string, name: string, app: boolean): Promise<Record<string, string>> {
     const units = this.#unitCache(relationId);
-    let read = units.get(unit);
+    const key = app ? APP(name) : name;
+    let read = units.get(key);
     if (read === undefined) {
       // Cached as a promise, so concurrent get()s share one relation-get.
-      read = this.#tools.relationGet(relationId, unit);
-      units.set(unit, read);
+      read = this.#tools.relationGet(relationId, name, { app });
+      units.set(key, read);
       read.catch(() => {
-        if (units.get(unit) === read) units.delete(unit);
+        if (units.get(key) === read) units.delete(key);
       });
     }
     return read;
@@ -141,4 +176,44 @@ export class RelationDataView {
 /** Assignment would treat a "__proto__" key as the prototype; relation keys are data. */
 function putOwn(target: Record<string, string>, key: string, value: string): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A databag with pending writes applied ('' deletes). */
+function overlay(
+  published: Record<string, string>,
+  pending: ReadonlyMap<string, string> | undefined,
+): Record<string, string> {
+  for (const [key, value] of pending ?? []) {
+    if (value === '') delete published[key];
+    else putOwn(published, key, value);
+  }
+  return published;
+}
+
+function checkData(fn: string, relationId: string, data: Readonly<Record<string, string | null>>): void {
+  checkRelationId(relationId);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new TypeError(`RelationDataView.${fn}: data must be an object of strings`);
+  }
+  for (const [key, value] of Object.entries(data)) {
+    if (key === '') throw new TypeError(`RelationDataView.${fn}: keys must be non-empty`);
+    if (value !== null && typeof value !== 'string') {
+      throw new TypeError(`RelationDataView.${fn}: the value of "${key}" must be a string or null`);
+    }
+  }
+}
+
+function record(
+  target: Map<string, Map<string, string>>,
+  fn: string,
+  relationId: string,
+  data: Readonly<Record<string, string | null>>,
+): void {
+  checkData(fn, relationId, data);
+  let pending = target.get(relationId);
+  if (pending === undefined) {
+    pending = new Map();
+    target.set(relationId, pending);
+  }
+  for (const [key, value] of Object.entries(data)) pending.set(key, value ?? '');
 }

@@ -11,9 +11,9 @@ export interface RunToolOptions {
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
   /** Written to stdin, then stdin is closed. Stdin is always a pipe, empty when this is absent. */
-  input?: string;
-  /** Values sent through stdin that must never appear in an error (scrubbed from stderr). */
-  secrets?: readonly string[];
+  input?: string | undefined;
+  /** Values sent through stdin or files that must never appear in an error (scrubbed from stderr). */
+  secrets?: readonly string[] | undefined;
   maxStdoutBytes: number;
 }
 
@@ -90,8 +90,8 @@ export function runTool(
             {
               tool,
               args: displayArgs,
-              ...(exit.code === null ? {} : { exitCode: exit.code }),
-              ...(exit.signal === null ? {} : { signal: exit.signal }),
+              exitCode: exit.code ?? undefined,
+              signal: exit.signal ?? undefined,
               stderr: stderrText(),
             },
           );
@@ -104,12 +104,20 @@ export function runTool(
 
     child.on('error', (error: NodeJS.ErrnoException) => {
       const notFound = error.code === 'ENOENT';
+      // Juju 2.9 has no secret tools: a missing one means "no secrets here", not "not under Juju".
+      const secretTool = notFound && tool.startsWith('secret-');
       fail(
         new HookToolError(
-          notFound ? 'ERR_HOOKENV_TOOL_NOT_FOUND' : 'ERR_HOOKENV_SPAWN_FAILED',
-          notFound
-            ? `hook tool ${tool} is not on PATH (is this process running as a Juju hook?)`
-            : `hook tool ${tool} could not be started (${error.code ?? error.message})`,
+          secretTool
+            ? 'ERR_HOOKENV_SECRETS_UNSUPPORTED'
+            : notFound
+              ? 'ERR_HOOKENV_TOOL_NOT_FOUND'
+              : 'ERR_HOOKENV_SPAWN_FAILED',
+          secretTool
+            ? `hook tool ${tool} is not on PATH: this model has no secrets (Juju 3.0 or later is needed)`
+            : notFound
+              ? `hook tool ${tool} is not on PATH (is this process running as a Juju hook?)`
+              : `hook tool ${tool} could not be started (${error.code ?? error.message})`,
           { tool, args: displayArgs, cause: error },
         ),
       );
@@ -154,17 +162,17 @@ export function runTool(
         const relationGone =
           (tool.startsWith('relation-') || tool === 'network-get') &&
           /relation not found|unknown relation id|invalid relation id/i.test(stderr);
+        // As ops does: a secret-* failure mentioning "not found" is a missing secret.
+        const secretGone = tool.startsWith('secret-') && /not found/i.test(stderr);
         fail(
           new HookToolError(
-            relationGone ? 'ERR_HOOKENV_RELATION_NOT_FOUND' : 'ERR_HOOKENV_TOOL_FAILED',
+            relationGone
+              ? 'ERR_HOOKENV_RELATION_NOT_FOUND'
+              : secretGone
+                ? 'ERR_HOOKENV_SECRET_NOT_FOUND'
+                : 'ERR_HOOKENV_TOOL_FAILED',
             `hook tool ${tool} ${ending}${line ? `: ${line}` : ''}`,
-            {
-              tool,
-              args: displayArgs,
-              ...(exitCode === null ? {} : { exitCode }),
-              ...(signal === null ? {} : { signal }),
-              stderr,
-            },
+            { tool, args: displayArgs, exitCode: exitCode ?? undefined, signal: signal ?? undefined, stderr },
           ),
         );
         return;

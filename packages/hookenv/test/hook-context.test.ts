@@ -124,3 +124,43 @@ describe('getHookContext', () => {
     expect(json.hookName).toBeUndefined();
   });
 });
+
+describe('getHookContext secret variables', () => {
+  it('reads JUJU_SECRET_ID, JUJU_SECRET_LABEL and JUJU_SECRET_REVISION as a number', () => {
+    const ctx = getHookContext(
+      {
+        JUJU_UNIT_NAME: 'web/0',
+        JUJU_HOOK_NAME: 'secret-expired',
+        JUJU_SECRET_ID: 'secret://8c2a4f5e-1d2b-4c3d-9e8f-0a1b2c3d4e5f/cj8mfv2qv5ic7dm2b7ng',
+        JUJU_SECRET_LABEL: 'tls-cert',
+        JUJU_SECRET_REVISION: '3',
+      },
+      '',
+    );
+    expect([ctx.secretId, ctx.secretLabel, ctx.secretRevision]).toEqual([
+      'secret://8c2a4f5e-1d2b-4c3d-9e8f-0a1b2c3d4e5f/cj8mfv2qv5ic7dm2b7ng',
+      'tls-cert',
+      3,
+    ]);
+    const bare = getHookContext(
+      { JUJU_UNIT_NAME: 'web/0', JUJU_SECRET_ID: 'secret:cj8mfv2qv5ic7dm2b7ng', JUJU_SECRET_LABEL: '' },
+      '',
+    );
+    expect([bare.secretId, bare.secretLabel, bare.secretRevision]).toEqual([
+      'secret:cj8mfv2qv5ic7dm2b7ng',
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it.each([
+    ['JUJU_SECRET_ID', 'not-a-secret'],
+    ['JUJU_SECRET_REVISION', '0'],
+    ['JUJU_SECRET_REVISION', '2x'],
+  ])('throws ERR_HOOKENV_INVALID_ENV for %s=%j when read', (variable, value) => {
+    const ctx = getHookContext({ JUJU_UNIT_NAME: 'web/0', [variable]: value }, '');
+    const read = () => (variable === 'JUJU_SECRET_ID' ? ctx.secretId : ctx.secretRevision);
+    expect(read).toThrow(expect.objectContaining({ code: 'ERR_HOOKENV_INVALID_ENV', variable }));
+    expect(JSON.parse(JSON.stringify(ctx))).toMatchObject({ unitName: 'web/0' });
+  });
+});

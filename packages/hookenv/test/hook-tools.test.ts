@@ -1,7 +1,7 @@
 // HookTools against stand-in tools that record argv and stdin and answer exactly as told, for the
 // argv templates and the faults the fake Juju cannot produce (garbage output, hangs, missing tools).
 // The behaviour against the fake Juju is in fake-juju.test.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ afterEach(() => sandbox?.cleanup());
 
 function setup(responses: Parameters<ToolSandbox['respond']>[0] = {}, timeoutMs?: number): HookTools {
   sandbox = new ToolSandbox().install(...TOOLS).respond(responses);
-  return new HookTools({ env: sandbox.env, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  return new HookTools({ env: sandbox.env, timeoutMs });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<HookToolError> {
@@ -431,5 +431,26 @@ describe('HookTools errors', () => {
     expect(() => new HookTools({ timeoutMs: 0 })).toThrow(TypeError);
     expect(() => new HookTools({ timeoutMs: 2 ** 31 })).toThrow(TypeError);
     expect(() => new HookTools({ maxOutputBytes: 1.5 })).toThrow(TypeError);
+  });
+});
+
+describe('HookTools secret content files', () => {
+  it('passes each value as key#file= of a 0600 file in a 0700 directory, removed after the call', async () => {
+    sandbox = new ToolSandbox();
+    const statFile = join(sandbox.dir, 'stat.txt');
+    const script = [
+      '#!/bin/sh',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+      'for a in "$@"; do case "$a" in *"#file="*) p="${a#*#file=}"; stat -c "%a" "$p" "$(dirname "$p")" >> "$STAT_FILE"; cat "$p" >> "$STAT_FILE"; echo >> "$STAT_FILE";; esac; done',
+      'echo secret:0123456789abcdefghij',
+      '',
+    ].join('\n');
+    writeFileSync(join(sandbox.binDir, 'secret-add'), script, { mode: 0o755 });
+    const tmpDir = mkdtempSync(join(sandbox.dir, 'tmp-'));
+    const tools = new HookTools({ env: { ...sandbox.env, STAT_FILE: statFile }, tmpDir });
+    const uri = await tools.secretAdd({ 'private-key': PEM });
+    expect(uri).toBe('secret:0123456789abcdefghij');
+    expect(readFileSync(statFile, 'utf8')).toBe(`600\n700\n${PEM}\n`);
+    expect(readdirSync(tmpDir)).toEqual([]);
   });
 });

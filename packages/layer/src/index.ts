@@ -1,5 +1,4 @@
 export type { ChangedCertificate, Changes } from './changes.js';
-export { type CheckFinding, type CheckResult, checkStatus } from './check-status.js';
 export { LayerError, type LayerErrorCode, type LayerProblemCode, type ProblemCode } from './errors.js';
 export {
   certChangedFlag,
@@ -9,15 +8,6 @@ export {
   SAVED_FLAGS_CLEARED_ON_UPGRADE,
   TLS_CLIENT_FLAGS,
 } from './flag-names.js';
-export { formatStatus } from './format-status.js';
-export {
-  type CertificateStatus,
-  type FileStatus,
-  type ReadStatusOptions,
-  readStatus,
-  type TlsClientStatus,
-} from './read-status.js';
-export { runCli } from './run-cli.js';
 export type {
   LayerState,
   Problem,

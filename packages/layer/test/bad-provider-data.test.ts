@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedCa } from '@tls-client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkStatus, readStatus } from '../src/index.js';
+import { checkStatus, readStatus } from '../src/cli/index.js';
 import { createHarness, fileStamp, type Harness, UPDATE_CA_CERTIFICATES } from './helpers.js';
 import { clearChangedFlags, connectAndIssue, expectOk, standardFiles, standardSpec } from './scenario.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { EmbeddedCa, type FaultMode } from '@tls-client/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkStatus, readStatus } from '../src/index.js';
+import { checkStatus, readStatus } from '../src/cli/index.js';
 import { createHarness, fileStamp, type Harness, UPDATE_CA_CERTIFICATES } from './helpers.js';
 import { clearChangedFlags, connectAndIssue, expectOk, standardFiles, standardSpec } from './scenario.js';
 
@@ -121,7 +121,7 @@ export function describeFaults(cases: typeof FAULT_CASES): void {
           for (const p of problems) expect(p.message).not.toMatch(/-----BEGIN|MII[A-Za-z0-9+/]{20}/);
 
           // Operators see the problems, and monitoring warns.
-          const status = await readStatus({ charmDir: h.charmDir, env: {} });
+          const status = await readStatus({ charmDir: h.charmDir, env: {}, trustRoot: h.root });
           expect(status.problems).toEqual(problems);
           expect(checkStatus(status).exitCode).toBe(keys.length > 0 ? 1 : 0);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CaInstaller } from '@tls-client/ca-installer';
 import { EmbeddedCa } from '@tls-client/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readStatus } from '../src/index.js';
+import { readStatus } from '../src/cli/index.js';
 import { createHarness, fileStamp, type Harness, toolNames, UPDATE_CA_CERTIFICATES } from './helpers.js';
 import {
   clearChangedFlags,

@@ -3,9 +3,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareDebianRoot } from '@tls-client/ca-installer';
 import { FlagStore } from '@tls-client/flags';
-import { FakeModel, type HookRun } from '@tls-client/testing';
+import { FakeModel, type HookRun, prepareDebianRoot } from '@tls-client/testing';
 import type { Changes, Problem, RunResult } from '../src/index.js';
 
 /** The real update-ca-certificates, or undefined when this machine has none. */
@@ -81,7 +80,13 @@ export async function createHarness(spec: CharmSpec): Promise<Harness> {
   await mkdir(charmDir);
   await mkdir(out);
   await prepareDebianRoot(root);
-  const model = await FakeModel.create({ unit: UNIT, charmDir, dir: join(dir, 'juju') });
+  const model = await FakeModel.create({
+    unit: UNIT,
+    charmDir,
+    dir: join(dir, 'juju'),
+    // The charm dir is already a temp dir, and the tests read the state under it.
+    stateDir: false,
+  });
   // A wrapper in front of the real update-ca-certificates counts its runs and can fail on demand.
   const bin = join(dir, 'bin');
   await mkdir(bin);

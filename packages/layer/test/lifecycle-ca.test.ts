@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CaInstaller } from '@tls-client/ca-installer';
 import { EmbeddedCa } from '@tls-client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readStatus } from '../src/index.js';
+import { readStatus } from '../src/cli/index.js';
 import { createHarness, fileStamp, type Harness, UPDATE_CA_CERTIFICATES } from './helpers.js';
 import { clearChangedFlags, connectAndIssue, expectOk, standardFiles, standardSpec } from './scenario.js';
 

@@ -1,9 +1,11 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CaInstaller } from '@tls-client/ca-installer';
 import { FlagStore } from '@tls-client/flags';
+import { EmbeddedCa } from '@tls-client/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStatus } from '../src/index.js';
+import { readStatus } from '../src/cli/index.js';
 
 describe('readStatus', () => {
   let agents: string;
@@ -78,5 +80,71 @@ describe('readStatus', () => {
     const charmDir = await unitWithState('unit-a-0');
     const status = await readStatus({ env: { TLS_CLIENT_STATE_DIR: join(charmDir, '.tls-client') } });
     expect(status.certificates).toHaveLength(1);
+  });
+
+  describe('the trust anchor', () => {
+    /** A unit whose state says it installed CA "a", installed for real under a sandbox root. */
+    async function unitWithInstalledCa(recordPathInState: boolean) {
+      const charmDir = await unitWithState('unit-a-0');
+      const root = join(agents, 'root');
+      const installer = new CaInstaller({ root, distro: 'debian', updateCommand: '/bin/true', env: {} });
+      await installer.install('a', (await EmbeddedCa.create()).caPem);
+      const store = FlagStore.open({ charmDir });
+      store.setValue('layer.tls-client.state', {
+        version: 1,
+        endpoint: 'certificates',
+        application: 'a',
+        unit: 'a/0',
+        lastHook: 'install',
+        lastRun: '2026-12-01T00:00:00.000Z',
+        relationIds: [],
+        remoteUnits: [],
+        ca: {
+          name: 'a',
+          sha256: null,
+          installed: true,
+          path: null,
+          ...(recordPathInState ? { recordPath: installer.recordPath } : {}),
+        },
+        certificates: {},
+        problems: [],
+        warnings: [],
+      });
+      await store.commit();
+      return { charmDir, root, installer };
+    }
+
+    it('is found through the record path the state names, with no option or environment', async () => {
+      const { charmDir, installer } = await unitWithInstalledCa(true);
+      const status = await readStatus({ env: {}, charmDir });
+      expect(status.ca.anchor).toEqual({
+        state: 'trusted',
+        recordPath: installer.recordPath,
+        files: [{ path: join(agents, 'root', 'usr/local/share/ca-certificates/a.crt'), exists: true }],
+        error: null,
+      });
+    });
+
+    it('lets an explicit trust root win over the state, and falls back to TLS_CLIENT_TRUST_ROOT', async () => {
+      const { charmDir, root } = await unitWithInstalledCa(false);
+      expect((await readStatus({ env: { TLS_CLIENT_TRUST_ROOT: root }, charmDir })).ca.anchor?.state).toBe(
+        'trusted',
+      );
+      expect((await readStatus({ env: {}, charmDir, trustRoot: root })).ca.anchor?.state).toBe('trusted');
+      const elsewhere = join(agents, 'elsewhere');
+      expect((await readStatus({ env: {}, charmDir, trustRoot: elsewhere })).ca.anchor).toMatchObject({
+        state: 'not-recorded',
+        recordPath: join(elsewhere, 'var/lib/tls-client/ca-installer.json'),
+      });
+    });
+
+    it('reports an unreadable installer record instead of failing', async () => {
+      const { charmDir, installer } = await unitWithInstalledCa(true);
+      await writeFile(installer.recordPath, '{ not json');
+      expect((await readStatus({ env: {}, charmDir })).ca.anchor).toMatchObject({
+        state: 'unreadable',
+        error: { code: 'ERR_CA_INSTALLER_RECORD_CORRUPT' },
+      });
+    });
   });
 });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedCa } from '@tls-client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readStatus } from '../src/index.js';
+import { readStatus } from '../src/cli/index.js';
 import { type CharmSpec, createHarness, fileStamp, type Harness, UPDATE_CA_CERTIFICATES } from './helpers.js';
 import { expectOk } from './scenario.js';
 

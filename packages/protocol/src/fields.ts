@@ -27,9 +27,9 @@ export class Problems {
     this.list.push(
       new ProtocolError(code, `relation key ${quoteName(key)}${entry} ${what}${from}`, {
         key,
-        ...(commonName === undefined ? {} : { commonName }),
-        ...(origin?.relationId === undefined ? {} : { relationId: origin.relationId }),
-        ...(origin?.unit === undefined ? {} : { unit: origin.unit }),
+        commonName,
+        relationId: origin?.relationId,
+        unit: origin?.unit,
       }),
     );
   }

@@ -12,28 +12,13 @@ export { encodeProviderData } from './encode-provider-data.js';
 export type { EncodeRequirerDataInput } from './encode-requirer-data.js';
 export { encodeRequirerData } from './encode-requirer-data.js';
 export type { Decoded, ProtocolErrorCode, ProtocolErrorOptions } from './errors.js';
-export { ProtocolError } from './errors.js';
+export { PROTOCOL_ERROR_CODES, ProtocolError } from './errors.js';
 export type { ProviderUnitData } from './merge-unit-data.js';
 export { mergeUnitData } from './merge-unit-data.js';
-export {
-  parseProviderDatabag,
-  parseRequirerDatabag,
-  safeParseProviderDatabag,
-  safeParseRequirerDatabag,
-} from './parse-databag.js';
 export type { PemBlock, PemKind, PemLabel } from './pem.js';
 export { extractPemBlocks, joinPem, normalizePem } from './pem.js';
 export { applicationSans, normalizeSans, requestHashId } from './provider-helpers.js';
+export type { PyJsonDumpsOptions } from './py-json.js';
 export { compareCodePoints, parseJsonView, pyJsonDumps } from './py-json.js';
-export type { ProviderUnitAnswers } from './schemas.js';
-export {
-  CertEntry,
-  CertMap,
-  ProviderDatabag,
-  RequestEntry,
-  RequestMap,
-  RequirerDatabag,
-  Sans,
-} from './schemas.js';
 export type { CertRequest, CertType, Databag, DatabagChanges } from './types.js';
 export { mangleUnitName } from './unit-name.js';

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
+import { ProviderDatabag, RequirerDatabag } from './databag-schemas.js';
 import { type Decoded, describeValue, ProtocolError, type ProtocolErrorCode, quoteName } from './errors.js';
 import { isPlainRecord } from './fields.js';
 import { parseJsonView } from './py-json.js';
-import { ProviderDatabag, RequirerDatabag } from './schemas.js';
 import type { Databag } from './types.js';
 
 const REQUIRER_JSON_KEYS = new Set([
@@ -53,7 +53,7 @@ function toProtocolError(
   }
   return new ProtocolError(code, `relation key ${quoteName(key)}${entry} ${what}`, {
     key,
-    ...(commonName === undefined ? {} : { commonName }),
+    commonName,
     cause: error,
   });
 }

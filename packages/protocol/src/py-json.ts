@@ -1,6 +1,6 @@
 /**
- * Byte-exact Python `json.dumps(value, sort_keys=True)` and the reactive framework's JSON-view
- * read rule. No Node APIs.
+ * Byte-exact Python `json.dumps(value)` (with or without `sort_keys=True`) and the reactive
+ * framework's JSON-view read rule. No Node APIs.
  */
 
 const HEX = '0123456789abcdef';
@@ -58,7 +58,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 // rather than overflowing the JS stack.
 const MAX_DEPTH = 1000;
 
-function encodeValue(value: unknown, path: string, seen: Set<object>): string {
+function encodeValue(value: unknown, path: string, seen: Set<object>, sortKeys: boolean): string {
   switch (typeof value) {
     case 'string':
       return encodeString(value);
@@ -78,16 +78,17 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): string {
         if (value.length === 0) out = '[]';
         else {
           const parts: string[] = [];
-          for (let i = 0; i < value.length; i++) parts.push(encodeValue(value[i], `${path}[${i}]`, seen));
+          for (let i = 0; i < value.length; i++)
+            parts.push(encodeValue(value[i], `${path}[${i}]`, seen, sortKeys));
           out = `[${parts.join(', ')}]`;
         }
       } else if (isPlainObject(value)) {
-        const keys = Object.keys(value).sort(compareCodePoints);
+        const keys = sortKeys ? Object.keys(value).sort(compareCodePoints) : Object.keys(value);
         if (keys.length === 0) out = '{}';
         else {
           const parts: string[] = [];
           for (const key of keys) {
-            parts.push(`${encodeString(key)}: ${encodeValue(value[key], `${path}.${key}`, seen)}`);
+            parts.push(`${encodeString(key)}: ${encodeValue(value[key], `${path}.${key}`, seen, sortKeys)}`);
           }
           out = `{${parts.join(', ')}}`;
         }
@@ -104,10 +105,22 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): string {
   }
 }
 
+/** Options of {@link pyJsonDumps}. */
+export interface PyJsonDumpsOptions {
+  /**
+   * Python's `sort_keys`. `true` (the default here, what the legacy protocol writes) sorts keys by
+   * code point at every depth; `false` keeps each object's own key order, as Python's default
+   * `json.dumps` keeps dict order (what the v4 protocol writes, in model declaration order).
+   */
+  sortKeys?: boolean | undefined;
+}
+
 /**
- * Encodes a value exactly as Python's `json.dumps(value, sort_keys=True)` does: `", "` and `": "`
- * separators, keys sorted by code point at every depth, everything outside U+0020..U+007E escaped
- * as lowercase `\uXXXX` (surrogate pairs for astral characters).
+ * Encodes a value exactly as Python's `json.dumps(value, sort_keys=True)` does, or with
+ * `{ sortKeys: false }` as plain `json.dumps(value)` does: `", "` and `": "` separators, everything
+ * outside U+0020..U+007E escaped as lowercase `\uXXXX` (surrogate pairs for astral characters).
+ * Without sorting, keys come out in `Object.keys` order (insertion order, except that integer-like
+ * keys come first: avoid them where the order matters).
  *
  * Numbers: an integral number is written as a Python `int` (`1`, `-0` → `0`, `1e21` →
  * `1000000000000000000000`); any other number as Python's `repr(float)` (`0.5`, `1e-05`);
@@ -117,9 +130,12 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): string {
  *   as `Date` or `Map`), for circular structures and for nesting deeper than 1000 levels (where
  *   Python raises RecursionError).
  * @example pyJsonDumps({ b: 1, a: 'é' }) // '{"a": "\\u00e9", "b": 1}'
+ * @example pyJsonDumps({ b: 1, a: 2 }, { sortKeys: false }) // '{"b": 1, "a": 2}'
  */
-export function pyJsonDumps(value: unknown): string {
-  return encodeValue(value, '$', new Set());
+export function pyJsonDumps(value: unknown, options: PyJsonDumpsOptions = {}): string {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('pyJsonDumps: options must be an object');
+  return encodeValue(value, '$', new Set(), options.sortKeys !== false);
 }
 
 /**
@@ -150,7 +166,8 @@ function isLowSurrogate(text: string, index: number): boolean {
 /**
  * The reactive framework's JSON-view read rule: `undefined` when the key is absent, `""` unchanged,
  * otherwise the parsed JSON value, or the raw string itself when it is not JSON. Never throws.
- * Like Python's `json.loads`, it also accepts the `NaN`, `Infinity` and `-Infinity` tokens.
+ * Python's `NaN`/`Infinity` tokens are not JSON, so such text is returned raw: the protocol never
+ * carries numbers other than integers.
  */
 export function parseJsonView(raw: string | undefined): unknown {
   if (raw === undefined) return undefined;
@@ -158,122 +175,6 @@ export function parseJsonView(raw: string | undefined): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    if (raw.includes('NaN') || raw.includes('Infinity')) {
-      const parsed = parsePythonJson(raw);
-      if (parsed.ok) return parsed.value;
-    }
     return raw;
   }
 }
-
-/**
- * Parses JSON text as Python's `json.loads` does, i.e. JSON plus the `NaN`, `Infinity` and `-Infinity`
- * tokens. Used only when `JSON.parse` has already failed, so it favours clarity over speed.
- */
-export function parsePythonJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  let pos = 0;
-  const fail = (): never => {
-    throw PARSE_FAILURE;
-  };
-  const skipWhitespace = (): void => {
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) pos++;
-      else break;
-    }
-  };
-  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings.
-  const STRING = /"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-  const parseValue = (depth: number): unknown => {
-    // Python's json.loads hits its recursion limit near here too; stay far from JS stack overflow.
-    if (depth > 1_000) fail();
-    skipWhitespace();
-    const c = text[pos];
-    if (c === '{') {
-      pos++;
-      const object: Record<string, unknown> = {};
-      skipWhitespace();
-      if (text[pos] === '}') {
-        pos++;
-        return object;
-      }
-      for (;;) {
-        skipWhitespace();
-        if (text[pos] !== '"') fail();
-        const key = parseValue(depth + 1) as string;
-        skipWhitespace();
-        if (text[pos] !== ':') fail();
-        pos++;
-        // defineProperty, so a "__proto__" key stays an own property as with JSON.parse.
-        Object.defineProperty(object, key, {
-          value: parseValue(depth + 1),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-        skipWhitespace();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] === '}') {
-          pos++;
-          return object;
-        } else fail();
-      }
-    }
-    if (c === '[') {
-      pos++;
-      const array: unknown[] = [];
-      skipWhitespace();
-      if (text[pos] === ']') {
-        pos++;
-        return array;
-      }
-      for (;;) {
-        array.push(parseValue(depth + 1));
-        skipWhitespace();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] === ']') {
-          pos++;
-          return array;
-        } else fail();
-      }
-    }
-    if (c === '"') {
-      STRING.lastIndex = pos;
-      const match = STRING.exec(text);
-      if (!match) return fail();
-      pos += match[0].length;
-      return JSON.parse(match[0]) as string;
-    }
-    for (const [token, value] of LITERALS) {
-      if (text.startsWith(token, pos)) {
-        pos += token.length;
-        return value;
-      }
-    }
-    NUMBER.lastIndex = pos;
-    const match = NUMBER.exec(text);
-    if (!match) return fail();
-    pos += match[0].length;
-    return Number(match[0]);
-  };
-  try {
-    const value = parseValue(0);
-    skipWhitespace();
-    if (pos !== text.length) return { ok: false };
-    return { ok: true, value };
-  } catch (error) {
-    if (error === PARSE_FAILURE) return { ok: false };
-    throw error;
-  }
-}
-
-const PARSE_FAILURE = Symbol('parse failure');
-const LITERALS: readonly (readonly [string, unknown])[] = [
-  ['true', true],
-  ['false', false],
-  ['null', null],
-  ['NaN', Number.NaN],
-  ['Infinity', Number.POSITIVE_INFINITY],
-  ['-Infinity', Number.NEGATIVE_INFINITY],
-];

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../src/index.js';
 import {
-  ProtocolError,
   parseProviderDatabag,
   parseRequirerDatabag,
   safeParseProviderDatabag,
   safeParseRequirerDatabag,
-} from '../src/index.js';
+} from '../src/schemas.js';
 
 const SECRET = 'SECRET-KEY-MATERIAL';
 

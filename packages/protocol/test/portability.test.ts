@@ -10,6 +10,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const distEntry = join(packageDir, 'dist/index.js');
+const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+// Every entry point the exports map publishes, e.g. { '.': '…/dist/index.js', './v4': '…/dist/v4.js' }.
+const entries: Record<string, string> = Object.fromEntries(
+  Object.entries(manifest.exports as Record<string, string | { default: string }>)
+    .filter(([subpath]) => subpath !== './package.json')
+    .map(([subpath, target]) => [
+      subpath,
+      join(packageDir, typeof target === 'string' ? target : target.default),
+    ]),
+);
+const CSR = readFileSync(new URL('./fixtures/v4/csr-rsa.pem', import.meta.url), 'utf8');
 const NODE_GLOBALS = [
   'process',
   'Buffer',
@@ -23,7 +34,7 @@ const NODE_GLOBALS = [
 ];
 
 beforeAll(() => {
-  if (!existsSync(distEntry)) {
+  if (Object.values(entries).some((entry) => !existsSync(entry))) {
     execFileSync(
       process.execPath,
       [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
@@ -78,26 +89,36 @@ function importGraph(entry: string): { files: Set<string>; specifiers: Map<strin
 }
 
 describe('portability', () => {
-  it('imports no Node built-in module anywhere in its import graph, zod included', () => {
-    const { files, specifiers } = importGraph(distEntry);
-    expect([...files].some((f) => f.includes(`${'/'}zod${'/'}`))).toBe(true);
-    const bare = [...specifiers.keys()].filter((s) => !s.startsWith('.'));
-    expect(bare).toEqual(['zod']);
+  it('publishes the default entry, ./v4 and ./schemas', () => {
+    expect(Object.keys(entries)).toEqual(['.', './v4', './schemas']);
+  });
+
+  it.each(Object.keys(entries))('imports no Node built-in module in the import graph of %s', (subpath) => {
+    const { specifiers } = importGraph(entries[subpath]!);
     const builtins = [...specifiers.entries()].filter(
       ([s]) => s.startsWith('node:') || builtinModules.includes(s.split('/')[0]!),
     );
     expect(builtins).toEqual([]);
   });
 
+  it('loads zod only through ./schemas, so the codec entries stay cheap to import', () => {
+    const loadsZod = (subpath: string): boolean =>
+      [...importGraph(entries[subpath]!).files].some((f) => f.includes(`${'/'}zod${'/'}`));
+    expect(loadsZod('.')).toBe(false);
+    expect(loadsZod('./v4')).toBe(false);
+    expect(loadsZod('./schemas')).toBe(true);
+    const bare = [...importGraph(entries['./schemas']!).specifiers.keys()].filter((s) => !s.startsWith('.'));
+    expect(bare).toEqual(['zod']);
+  });
+
   it('declares zod as its only runtime dependency', () => {
-    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
     expect(Object.keys(manifest.dependencies ?? {})).toEqual(['zod']);
   });
 
   it('mentions no Node global in its own built code', () => {
-    const { files } = importGraph(distEntry);
-    const own = [...files].filter((f) => f.startsWith(join(packageDir, 'dist')));
-    expect(own.length).toBeGreaterThan(5);
+    const files = Object.values(entries).flatMap((entry) => [...importGraph(entry).files]);
+    const own = [...new Set(files)].filter((f) => f.startsWith(join(packageDir, 'dist')));
+    expect(own.length).toBeGreaterThan(15);
     const pattern = new RegExp(`\\b(${NODE_GLOBALS.join('|')})\\b(?!\\s*:)`);
     for (const file of own) {
       // Comments may talk about Node; code may not use it.
@@ -115,6 +136,14 @@ describe('portability', () => {
       const left = ${JSON.stringify(NODE_GLOBALS)}.filter((name) => name in globalThis);
       if (left.length > 0) throw new Error('could not remove ' + left.join(', '));
       const p = await import(${JSON.stringify(pathToFileURL(distEntry).href)});
+      const s = await import(${JSON.stringify(pathToFileURL(entries['./schemas']!).href)});
+      const v4 = await import(${JSON.stringify(pathToFileURL(entries['./v4']!).href)});
+      const csr = ${JSON.stringify(CSR)};
+      const asked = v4.encodeCsrRequests({ requests: [{ certificateSigningRequest: csr.replace(/\\n/g, '\\r\\n'), ca: false }] });
+      const requests = v4.decodeRequirerRequests({ units: [{ relationId: 'r:1', unit: 'app/0', data: asked.data }] });
+      const answered = v4.encodeProviderAppData({ certificates: [], requestErrors: requests.requests.map((r) =>
+        ({ csr: r.certificateSigningRequest, error: { code: 999, name: 'OTHER', message: 'x' } })) });
+      const v4view = v4.decodeProviderAppData(answered.data);
       const req = p.encodeRequirerData({ unitName: 'app/0', requests: [
         { type: 'server', commonName: 'a.test', sans: ['é'] },
         { type: 'server', commonName: 'b.test', sans: null },
@@ -128,12 +157,14 @@ describe('portability', () => {
       const view = p.decodeProviderData({ unitName: 'app/0', published: req.data,
         units: [{ relationId: 'r:1', unit: 'ca/0', data: { ...prov.data, 'app_0.processed_requests': '{bad' } }] });
       const pem = p.extractPemBlocks('dump\\r\\n-----BEGIN CERTIFICATE-----\\r\\nAAAA\\r\\n-----END CERTIFICATE-----');
-      const schemas = [p.RequirerDatabag.safeParse(req.data).success, p.ProviderDatabag.safeParse(prov.data).success];
+      const schemas = [s.RequirerDatabag.safeParse(req.data).success, s.ProviderDatabag.safeParse(prov.data).success];
       console.log(JSON.stringify({
         uuid: req.data.certificate_name, sans: req.data.sans, requests: decoded.requests.length,
         server: view.server.length, client: view.client.length, intermediate: view.intermediate.length,
         application: view.application?.cert, problems: view.problems.map((e) => [e.name, e.code]),
         pem: p.joinPem(pem[0].pem), schemas, py: p.pyJsonDumps({ b: [1.5e-7, NaN], a: '\\u{1F600}' }),
+        v4: [requests.requests.length, v4view.requestErrors.length, v4.pemEquals(csr, v4view.requestErrors[0].csr),
+          v4.detectDialect({ app: answered.data }), v4view.problems.length],
       }));
     `;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -152,13 +183,17 @@ describe('portability', () => {
       pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
       schemas: [true, true],
       py: '{"a": "\\ud83d\\ude00", "b": [1.5e-07, NaN]}',
+      v4: [1, 1, true, 'v4', 0],
     });
   });
 
   it('leaks no `any` in the built declarations', () => {
     const dist = pathToFileURL(join(packageDir, 'dist/'));
-    const declarations = readdirSync(dist).filter((f) => f.endsWith('.d.ts'));
+    const declarations = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.d.ts'),
+    );
     expect(declarations).toContain('index.d.ts');
+    expect(declarations).toContain('v4.d.ts');
     for (const file of declarations) {
       const text = readFileSync(new URL(file, dist), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
       expect(text.match(/\bany\b/)?.[0], file).toBeUndefined();

@@ -11,10 +11,9 @@ import {
   encodeRequirerData,
   mergeUnitData,
   ProtocolError,
-  ProviderDatabag,
   pyJsonDumps,
-  RequirerDatabag,
 } from '../src/index.js';
+import { ProviderDatabag, RequirerDatabag } from '../src/schemas.js';
 
 const commonName = fc.oneof(
   fc.domain(),

@@ -182,25 +182,15 @@ describe('parseJsonView', () => {
     ],
     ['truncated JSON, returned raw', '{"a": ', '{"a": '],
     ['JSON with surrounding whitespace', ' {"a": 1}\n', { a: 1 }],
-    ['a Python NaN token', 'NaN', Number.NaN],
-    [
-      'Python infinities inside a list',
-      '[Infinity, -Infinity, 1]',
-      [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1],
-    ],
-    [
-      'Python tokens inside an object',
-      '{"a": {"b": [NaN]}, "c": "NaN"}',
-      { a: { b: [Number.NaN] }, c: 'NaN' },
-    ],
-    ['a broken value mentioning NaN, returned raw', '{NaN}', '{NaN}'],
-    ['a word that is not a Python token, returned raw', 'Infinityx', 'Infinityx'],
+    ['a Python NaN token, which is not JSON, returned raw', 'NaN', 'NaN'],
+    ['Python infinities inside a list, returned raw', '[Infinity, -Infinity, 1]', '[Infinity, -Infinity, 1]'],
+    ['a string that spells NaN', '{"c": "NaN"}', { c: 'NaN' }],
   ])('reads %s', (_name, raw, expected) => {
     expect(parseJsonView(raw)).toEqual(expected);
   });
 
-  it('keeps "__proto__" as an own key in the Python-token fallback', () => {
-    const value = parseJsonView('{"__proto__": {"polluted": NaN}}') as Record<string, unknown>;
+  it('keeps "__proto__" as an own key', () => {
+    const value = parseJsonView('{"__proto__": {"polluted": 1}}') as Record<string, unknown>;
     expect(Object.hasOwn(value, '__proto__')).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -213,8 +203,9 @@ describe('parseJsonView', () => {
     );
   });
 
-  it('gives up on absurd nesting instead of overflowing the stack', () => {
+  it('reads absurd nesting without overflowing the stack', () => {
     const deep = `${'['.repeat(5000)}NaN${']'.repeat(5000)}`;
     expect(parseJsonView(deep)).toBe(deep);
+    expect(Array.isArray(parseJsonView(`${'['.repeat(5000)}${']'.repeat(5000)}`))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ProviderDatabag, RequirerDatabag } from '../src/index.js';
+import { ProviderDatabag, RequirerDatabag } from '../src/schemas.js';
 
 describe('RequirerDatabag', () => {
   it('parses the JSON-view keys and ignores Juju and unknown keys', () => {

@@ -12,6 +12,7 @@ import {
   type IssuedCertificate,
   mergeUnitData,
   type PemBlock,
+  PROTOCOL_ERROR_CODES,
   ProtocolError,
   type ProtocolErrorCode,
   type ProviderView,
@@ -39,8 +40,15 @@ describe('public types', () => {
   it('gives ProtocolError a closed code union and the key at fault', () => {
     expectTypeOf<ProtocolError['code']>().toEqualTypeOf<ProtocolErrorCode>();
     expectTypeOf<ProtocolErrorCode>().toEqualTypeOf<
-      'ERR_PROTOCOL_INVALID_JSON' | 'ERR_PROTOCOL_INVALID_SHAPE' | 'ERR_PROTOCOL_MISSING_FIELD'
+      | 'ERR_PROTOCOL_INVALID_JSON'
+      | 'ERR_PROTOCOL_INVALID_SHAPE'
+      | 'ERR_PROTOCOL_MISSING_FIELD'
+      | 'ERR_PROTOCOL_INVALID_PEM'
+      | 'ERR_PROTOCOL_TOO_LARGE'
     >();
+    expectTypeOf<(typeof PROTOCOL_ERROR_CODES)[number]>().toEqualTypeOf<ProtocolErrorCode>();
+    expect(new Set(PROTOCOL_ERROR_CODES).size).toBe(5);
+    expectTypeOf<ProtocolError['index']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<ProtocolError['key']>().toEqualTypeOf<string | undefined>();
     const error = new ProtocolError('ERR_PROTOCOL_INVALID_JSON', 'x', { key: 'k' });
     expect(error).toBeInstanceOf(Error);

@@ -1,21 +1,27 @@
+import { parseCsrSync } from '@tls-client/csr/forge';
 import {
   type CertRequest,
   type CertType,
+  decodeProviderData,
   decodeRequirerData,
   encodeProviderData,
   mangleUnitName,
+  normalizeSans,
   type ProtocolError,
-  parseJsonView,
+  type ProviderView,
 } from '@tls-client/protocol';
-import type { FakeModel } from './fake-model.js';
+import { padHuge, truncatePem, withTextDump } from './embedded-ca-faults.js';
 import {
-  createIssuer,
-  generateKeyPair,
-  type Issuer,
-  issueCertificate,
-  type KeyType,
-  withTextDump,
-} from './x509.js';
+  type AnswerV4Options,
+  type AnswerV4Result,
+  answerV4,
+  type SanPolicy,
+  signCsr,
+  type V4Authority,
+  type V4Memory,
+} from './embedded-ca-v4.js';
+import type { FakeModel } from './fake-model.js';
+import { createIssuer, generateKeyPair, type Issuer, issueCertificate, type KeyType } from './x509.js';
 
 /**
  * Deliberately bad provider data for fault tests:
@@ -43,8 +49,8 @@ const FAULT_MODES: readonly FaultMode[] = [
   'key-as-cert',
 ];
 
-/** Options of {@link EmbeddedCa.create}. */
-export interface EmbeddedCaOptions {
+/** Options of {@link EmbeddedCa.create}. The {@link SanPolicy} fields apply to v4 answers. */
+export interface EmbeddedCaOptions extends SanPolicy {
   /** CN of the root CA. Default `Embedded Test CA`. */
   commonName?: string;
   /** Validity of issued certificates in days, from now. Default 365. Zero or less gives expired certificates. */
@@ -105,17 +111,6 @@ function usageOf(type: CertType): 'server' | 'client' | 'both' | 'ca' {
   return 'ca';
 }
 
-function truncatePem(pem: string): string {
-  const lines = pem.trimEnd().split('\n');
-  return `${lines.slice(0, Math.max(2, Math.floor(lines.length / 2))).join('\n')}\n`;
-}
-
-function padHuge(pem: string, bytes: number): string {
-  const dump = withTextDump(pem).slice(0, -pem.length);
-  const copies = Math.ceil(bytes / dump.length);
-  return `${dump.repeat(copies)}${pem}`;
-}
-
 /**
  * A certificate authority that plays the provider side of the legacy `tls-certificates` relation
  * against a {@link FakeModel}: it reads our unit's committed requests, issues certificates (server
@@ -132,7 +127,9 @@ export class EmbeddedCa {
   #root: Issuer;
   #intermediate: Issuer | undefined;
   #generation = 0;
-  readonly #options: Required<Omit<EmbeddedCaOptions, 'withIntermediate'>> & { withIntermediate: boolean };
+  readonly #options: Required<Omit<EmbeddedCaOptions, keyof SanPolicy>>;
+  readonly #policy: SanPolicy;
+  readonly #v4Memory: V4Memory = new Map();
   // Per (relation, provider unit, requirer, type, CN): the SANs and CA generation last published.
   readonly #published = new Map<string, { sans: string; generation: number; cert: string }>();
 
@@ -143,6 +140,11 @@ export class EmbeddedCa {
       caValidityDays: options.caValidityDays ?? 3650,
       withIntermediate: options.withIntermediate ?? false,
       keyType: options.keyType ?? 'ec',
+    };
+    this.#policy = {
+      refuseIpSans: options.refuseIpSans,
+      refuseWildcardDns: options.refuseWildcardDns,
+      allowedDomains: options.allowedDomains,
     };
     if (!['ec', 'rsa'].includes(this.#options.keyType)) throw new TypeError("keyType must be 'ec' or 'rsa'");
     if (!Number.isFinite(this.#options.validityDays)) throw new TypeError('validityDays must be a number');
@@ -200,7 +202,7 @@ export class EmbeddedCa {
         commonName: request.commonName,
         sans: request.sans ?? [],
         usage,
-        ...(usage === 'ca' ? { pathLength: 0 } : {}),
+        pathLength: usage === 'ca' ? 0 : undefined,
         ...validity(options.validityDays ?? this.#options.validityDays),
       },
       key,
@@ -209,10 +211,58 @@ export class EmbeddedCa {
     return { cert, key: key.keyPem };
   }
 
+  /**
+   * Signs one v4 CSR outside any relation, as {@link EmbeddedCa.answerV4} does, and returns the
+   * certificate with the `ca` and `chain` it would publish.
+   * @throws {CsrError} (from `@tls-client/csr`) for a CSR that does not parse.
+   */
+  signCsr(
+    csrPem: string,
+    options: { ca?: boolean } = {},
+  ): { certificate: string; ca: string; chain: string[] } {
+    const authority = this.#v4Authority();
+    const certificate = signCsr(parseCsrSync(csrPem), options.ca ?? false, authority).trim();
+    return {
+      certificate,
+      ca: authority.rootPem.trim(),
+      chain: [certificate, ...authority.chainAfterLeaf.map((p) => p.trim())],
+    };
+  }
+
   /** Replaces the CA (and intermediate) with new keys; the next {@link EmbeddedCa.answer} re-issues everything. */
   async rotate(): Promise<void> {
     this.#generation += 1;
     [this.#root, this.#intermediate] = this.#makeIssuers();
+  }
+
+  /**
+   * Plays the v4 provider (protocol-v4 §3, charmlibs 1.10) for `relationId`: reads the CSRs of
+   * our unit's databag, of `otherUnits` and of our application's databag; signs each new one as
+   * the Python reference signer does (subject and SANs from the CSR, chain `[cert, intermediate?,
+   * root]`, `ca` the root); and publishes `certificates` (CSR echoed in canonical PEM) and
+   * `request_errors` (CSRs the SAN policy refuses) in the provider's application databag. Entries
+   * whose CSR is gone are removed; after {@link EmbeddedCa.rotate}, the first answer marks every
+   * older entry `revoked: true` and the next one signs those CSRs again.
+   * @throws {TestingError} `ERR_TESTING_UNKNOWN_RELATION` for an unknown relation.
+   */
+  async answerV4(
+    model: FakeModel,
+    relationId: string,
+    options: AnswerV4Options = {},
+  ): Promise<AnswerV4Result> {
+    return answerV4(this.#v4Authority(), this.#v4Memory, model, relationId, options);
+  }
+
+  #v4Authority(): V4Authority {
+    const intermediate = this.#intermediate === undefined ? [] : [this.#intermediate.certPem];
+    return {
+      issuer: this.#intermediate ?? this.#root,
+      rootPem: this.#root.certPem,
+      chainAfterLeaf: [...intermediate, this.#root.certPem],
+      generation: this.#generation,
+      validity: (expired) => validity(expired ? -1 : this.#options.validityDays),
+      policy: this.#policy,
+    };
   }
 
   /**
@@ -236,6 +286,15 @@ export class EmbeddedCa {
     }
     const decoded = decodeRequirerData(model.localUnitData(relationId), model.unit, { relationId });
     const current = model.remoteUnitData(relationId, providerUnit);
+    const shape = options.intermediateShape ?? 'per-cn';
+    const view = (data: Record<string, string>) =>
+      decodeProviderData({
+        unitName: model.unit,
+        units: [{ relationId, unit: providerUnit, data }],
+        published: model.localUnitData(relationId),
+        intermediateShape: shape,
+      });
+    const before = view(current);
     const answers: {
       unitName: string;
       request: CertRequest & { topLevel?: boolean };
@@ -247,10 +306,9 @@ export class EmbeddedCa {
       const id = [relationId, providerUnit, decoded.unitName, request.type, request.commonName].join(
         '\u0000',
       );
-      const sans = JSON.stringify([...new Set(request.sans ?? [])].sort());
+      const sans = JSON.stringify(normalizeSans(request.sans));
       const last = this.#published.get(id);
-      const stillPublished =
-        last !== undefined && this.#publishedCert(current, decoded.unitName, request, options) === last.cert;
+      const stillPublished = last !== undefined && publishedCert(before, request, shape) === last.cert;
       if (fault === undefined && stillPublished && last.sans === sans && last.generation === this.#generation)
         continue;
       const pair = this.issue(request);
@@ -287,16 +345,25 @@ export class EmbeddedCa {
     const changes = encodeProviderData({
       current,
       ca,
+      // EncodeProviderDataInput (protocol) declares these without `| undefined`.
       ...(chain === undefined ? {} : { chain }),
       ...(globalClient === undefined ? {} : { globalClient }),
       answers,
-      intermediateShape: options.intermediateShape ?? 'per-cn',
+      intermediateShape: shape,
     });
     const data = changes.data;
     if (fault === 'garbage-json') {
-      const prefix = `${mangleUnitName(decoded.unitName)}.processed_`;
-      const keys = Object.keys(data).filter((k) => k.startsWith(prefix));
-      for (const key of keys.length > 0 ? keys : [`${prefix}requests`]) data[key] = '{"this is": not json';
+      // Spoil every answer map the encoder wrote for this unit (read back with the decoder).
+      const after = view(data);
+      const issued = [
+        ...after.server,
+        ...after.client,
+        ...after.intermediate,
+        ...(after.application ? [after.application] : []),
+      ];
+      const maps = new Set(issued.map((c) => c.sourceKey).filter((key) => data[key]?.startsWith('{')));
+      if (maps.size === 0) maps.add(`${mangleUnitName(decoded.unitName)}.processed_requests`);
+      for (const key of maps) data[key] = '{"this is": not json';
     }
     model.setRemoteUnitData(relationId, providerUnit, data, { replace: true });
     // Faulty answers are not remembered, so the next clean answer replaces them.
@@ -306,32 +373,16 @@ export class EmbeddedCa {
     }
     return { issued: answers.length, providerUnit, unitName: decoded.unitName, problems: decoded.problems };
   }
+}
 
-  // The certificate currently published for a request in a provider databag, if any.
-  #publishedCert(
-    data: Readonly<Record<string, string>>,
-    unitName: string,
-    request: CertRequest & { topLevel: boolean },
-    options: AnswerOptions,
-  ): string | undefined {
-    const prefix = mangleUnitName(unitName);
-    if (request.type === 'server' && request.topLevel) return data[`${prefix}.server.cert`];
-    const suffix = {
-      server: 'processed_requests',
-      client: 'processed_client_requests',
-      application: 'processed_application_requests',
-      intermediate: 'processed_intermediate_requests',
-    }[request.type];
-    const map = parseJsonView(data[`${prefix}.${suffix}`]);
-    if (typeof map !== 'object' || map === null) return undefined;
-    const entryName =
-      request.type === 'application' ||
-      (request.type === 'intermediate' && options.intermediateShape === 'app_data')
-        ? 'app_data'
-        : request.commonName;
-    const entry = (map as Record<string, unknown>)[entryName];
-    if (typeof entry !== 'object' || entry === null) return undefined;
-    const cert = (entry as Record<string, unknown>).cert;
-    return typeof cert === 'string' ? cert : undefined;
-  }
+// The certificate currently published for a request, as the protocol's decoder reads it.
+function publishedCert(
+  view: ProviderView,
+  request: CertRequest,
+  shape: 'per-cn' | 'app_data',
+): string | undefined {
+  if (request.type === 'application') return view.application?.cert;
+  const name = request.type === 'intermediate' && shape === 'app_data' ? 'app_data' : request.commonName;
+  const list = { server: view.server, client: view.client, intermediate: view.intermediate }[request.type];
+  return list.find((c) => c.commonName === name)?.cert;
 }

@@ -5,7 +5,10 @@ export type TestingErrorCode =
   | 'ERR_TESTING_UNKNOWN_RELATION'
   | 'ERR_TESTING_UNKNOWN_UNIT'
   | 'ERR_TESTING_NOT_BUILT'
-  | 'ERR_TESTING_HOOK_SPAWN';
+  | 'ERR_TESTING_HOOK_SPAWN'
+  | 'ERR_TESTING_CONFIG_YAML'
+  | 'ERR_TESTING_IO'
+  | 'ERR_TESTING_UNKNOWN_SECRET';
 
 /**
  * Thrown by the fake model and the embedded CA for bad state on disk, unknown relations or units,
@@ -21,7 +24,7 @@ export class TestingError extends Error {
   constructor(
     code: TestingErrorCode,
     message: string,
-    options: { path?: string; relationId?: string; cause?: unknown } = {},
+    options: { path?: string | undefined; relationId?: string | undefined; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.code = code;

@@ -1,70 +1,96 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { applyConfig, loadConfigOptions } from './charm-config.js';
 import { TestingError } from './errors.js';
+import { openHookContext } from './hook-context.js';
+import { runProcess } from './hook-process.js';
+import { prepareSandbox, type Sandbox } from './hook-sandbox.js';
+import * as relations from './model-relations.js';
 import {
-  type DatabagRecord,
-  type FakeState,
-  type HookContextState,
-  initState,
-  type LogEntry,
-  type NetworkInfo,
-  type RelationState,
-  readState,
-  type StatusValue,
-  type ToolCall,
-  updateState,
-} from './state.js';
-import { HOOK_TOOL_NAMES } from './tools.js';
+  type AddSecretOptions,
+  addSecret,
+  describeSecret,
+  type FakeSecret,
+  secretOf,
+  setSecretContent,
+} from './model-secrets.js';
+import { clockNow, commitSecretOps, type ExpiredSecret, expiredSecrets } from './secret-store.js';
+import type { FakeState, LogEntry, NetworkInfo, StatusValue, ToolCall } from './state.js';
+import { initState, readState, updateState } from './state-file.js';
+import { installToolWrappers, locateFakeTool } from './tool-wrappers.js';
 
 /** Options of {@link FakeModel.create}. */
 export interface FakeModelOptions {
   /** Our unit, e.g. `'myapp/0'`. */
   unit: string;
-  /** The charm directory: the hook's working directory and where `dispatch` lives. */
+  /**
+   * The charm directory: the hook's working directory and where `dispatch` and `config.yaml` live.
+   * Hooks run in a temporary copy of it when `copyCharmDir` is true.
+   */
   charmDir: string;
-  /** Where to keep `bin/` and the state file. Default: a new temp directory, removed by {@link FakeModel.cleanup}. */
-  dir?: string;
-  /** Charm config as `config-get` returns it. */
-  config?: Record<string, unknown>;
+  /** Where to keep `bin/`, the state file and the sandboxes. Default: a new temp directory, removed by {@link FakeModel.cleanup}. */
+  dir?: string | undefined;
+  /** Charm config as `config-get` returns it; overrides the defaults of `<charmDir>/config.yaml`. */
+  config?: Record<string, unknown> | undefined;
   /** Whether our unit is the leader. Default false. */
-  leader?: boolean;
+  leader?: boolean | undefined;
   /** `unit-get public-address`. Default `10.0.0.10`. */
-  publicAddress?: string;
+  publicAddress?: string | undefined;
   /** `unit-get private-address` and the default network-get address. Default `10.0.0.10`. */
-  privateAddress?: string;
+  privateAddress?: string | undefined;
   /** Kept for callers that want a hostname in `network-get`; default `''`. */
-  hostname?: string;
+  hostname?: string | undefined;
   /** `JUJU_MODEL_NAME`. Default `test-model`. */
-  model?: string;
-  /** `JUJU_VERSION`. Default `3.6.4`. */
-  jujuVersion?: string;
+  model?: string | undefined;
+  /** `JUJU_VERSION`. Default `3.6.4`. A `2.x` version has no secret tools on PATH, as Juju 2.9. */
+  jujuVersion?: string | undefined;
   /** Extra bindings known to `network-get` (relation endpoints are always known). */
-  bindings?: string[];
+  bindings?: string[] | undefined;
+  /** Install the secret tools. Default: true unless `jujuVersion` is 2.x. */
+  secretTools?: boolean | undefined;
+  /**
+   * `TLS_CLIENT_TRUST_ROOT` of every hook: default a sandbox `<dir>/trust-root` laid out by
+   * {@link prepareDebianRoot}; a path to use your own; `false` to leave it unset, so the hook
+   * trusts CAs on the real host.
+   */
+  trustRoot?: string | false | undefined;
+  /** `TLS_CLIENT_DISTRO` of every hook: default `debian` (matching the sandbox); `false` leaves it unset. */
+  distro?: string | false | undefined;
+  /**
+   * `TLS_CLIENT_STATE_DIR` of every hook: default `<dir>/charm-state` (0700); a path of your own;
+   * `false` leaves it unset, so the charm keeps its state under the charm directory.
+   */
+  stateDir?: string | false | undefined;
+  /** Run hooks in a temporary copy of `charmDir` (`JUJU_CHARM_DIR` points at the copy). Default false. */
+  copyCharmDir?: boolean | undefined;
 }
 
 /** Options of {@link FakeModel.runHook} and {@link FakeModel.hookEnv}. */
 export interface RunHookOptions {
   /** The relation of a relation hook. Default: the first live relation on the hook's endpoint. */
-  relationId?: string;
+  relationId?: string | undefined;
   /**
    * `JUJU_REMOTE_UNIT`. Default for `-joined`/`-changed`: the first remote unit of the relation; for
    * `-departed`: the unit removed last with `removeRemoteUnit`; empty for `-created`/`-broken`. Pass
    * `''` for an application-data change.
    */
-  remoteUnit?: string;
+  remoteUnit?: string | undefined;
   /** `JUJU_DEPARTING_UNIT` of a `-relation-departed` hook. Default: the remote unit. */
-  departingUnit?: string;
+  departingUnit?: string | undefined;
+  /** The secret of a `secret-*` hook (id or URI); required for them. */
+  secretId?: string | undefined;
+  /** `JUJU_SECRET_LABEL`. Default: the owner's label, or ours for a secret we consume. */
+  secretLabel?: string | undefined;
+  /** `JUJU_SECRET_REVISION` of `secret-expired`/`-remove`/`-rotate`. Default: the revision that expired first, else the latest. */
+  secretRevision?: number | undefined;
   /** The command to run. Default `[<charmDir>/dispatch]`. Run without a shell. */
-  command?: string[];
-  /** Extra environment variables (e.g. `TLS_CLIENT_TRUST_ROOT`); they override the defaults. */
-  env?: Record<string, string>;
+  command?: string[] | undefined;
+  /** Extra environment variables; they override the defaults (the sandbox variables included). */
+  env?: Record<string, string> | undefined;
   /** Kill the hook (SIGKILL) after this long. Default 60000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** The outcome of one {@link FakeModel.runHook}. */
@@ -79,7 +105,7 @@ export interface HookRun {
   stderr: string;
   /** The tool calls the hook made, in order. */
   calls: ToolCall[];
-  /** Whether its buffered relation settings were committed (exit code 0). */
+  /** Whether its buffered relation settings or secret changes were committed (exit code 0). */
   committed: boolean;
   /** `JUJU_CONTEXT_ID` of the run. */
   contextId: string;
@@ -92,46 +118,13 @@ export interface HookEnv {
 }
 
 export type { LogEntry, NetworkInfo, StatusValue, ToolCall } from './state.js';
-
-const RELATION_HOOK = /^(.+)-relation-(created|joined|changed|departed|broken)$/;
-
-function locateFakeTool(): string {
-  const candidates = [
-    new URL('./fake-tool.js', import.meta.url),
-    new URL('../dist/fake-tool.js', import.meta.url),
-  ];
-  for (const candidate of candidates) {
-    const path = fileURLToPath(candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new TestingError(
-    'ERR_TESTING_NOT_BUILT',
-    'fake-tool.js not found next to this module or in ../dist: run `pnpm --filter @tls-client/testing build`',
-  );
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-function applyChanges(target: DatabagRecord, changes: Readonly<Record<string, string | null>>): void {
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === null || value === '') delete target[key];
-    else target[key] = value;
-  }
-}
-
-function checkData(what: string, data: unknown): void {
-  if (typeof data !== 'object' || data === null) throw new TypeError(`${what} must be an object of strings`);
-  for (const [key, value] of Object.entries(data)) {
-    if (typeof value !== 'string' && value !== null)
-      throw new TypeError(`${what}: value of "${key}" must be a string`);
-  }
-}
+export type { AddSecretOptions, ExpiredSecret, FakeSecret };
 
 /**
  * A fake Juju model around one local unit: hook tools on PATH backed by a JSON state file, relations
- * with remote units and their data, and a runner that starts a charm for a hook with Juju's environment.
+ * with remote units and their data, secrets, a clock, and a runner that starts a charm for a hook
+ * with Juju's environment. Every hook gets a sandboxed trust root, distro and state directory unless
+ * the options say otherwise, so a test cannot change the host or the source tree by accident.
  *
  * @example
  * const model = await FakeModel.create({ unit: 'app/0', charmDir });
@@ -151,24 +144,38 @@ export class FakeModel {
   readonly unit: string;
   /** Our application name. */
   readonly appName: string;
+  /** The charm directory given to {@link FakeModel.create}. */
   readonly charmDir: string;
+  /** Where hooks run and what `JUJU_CHARM_DIR` says: `charmDir`, or its temporary copy. */
+  readonly hookCharmDir: string;
+  /** `TLS_CLIENT_TRUST_ROOT` of the hooks, or undefined when opted out. */
+  readonly trustRoot: string | undefined;
+  /** `TLS_CLIENT_STATE_DIR` of the hooks, or undefined when opted out. */
+  readonly stateDir: string | undefined;
   readonly #ownsDir: boolean;
   readonly #jujuVersion: string;
+  readonly #sandboxEnv: Record<string, string>;
 
-  private constructor(dir: string, options: FakeModelOptions, ownsDir: boolean) {
+  private constructor(dir: string, options: FakeModelOptions, ownsDir: boolean, sandbox: Sandbox) {
     this.dir = dir;
     this.binDir = join(dir, 'bin');
     this.stateFile = join(dir, 'state.json');
     this.unit = options.unit;
     this.appName = options.unit.split('/')[0]!;
     this.charmDir = options.charmDir;
+    this.hookCharmDir = sandbox.hookCharmDir;
+    this.trustRoot = sandbox.env.TLS_CLIENT_TRUST_ROOT;
+    this.stateDir = sandbox.env.TLS_CLIENT_STATE_DIR;
     this.#ownsDir = ownsDir;
     this.#jujuVersion = options.jujuVersion ?? '3.6.4';
+    this.#sandboxEnv = sandbox.env;
   }
 
   /**
-   * Creates the model: the state file and `bin/` with one wrapper script per hook tool.
-   * @throws {TestingError} `ERR_TESTING_NOT_BUILT` when the package's `dist/fake-tool.js` is missing.
+   * Creates the model: the state file, `bin/` with one wrapper script per hook tool, and the hook
+   * sandbox (trust root, state directory, optional charm-dir copy).
+   * @throws {TestingError} `ERR_TESTING_NOT_BUILT` when the package's `dist/fake-tool.js` is missing;
+   *   `ERR_TESTING_CONFIG_YAML` for a malformed `config.yaml`; `ERR_TESTING_IO`.
    */
   static async create(options: FakeModelOptions): Promise<FakeModel> {
     if (!/^[a-z][a-z0-9-]*\/\d+$/.test(options.unit)) {
@@ -176,18 +183,23 @@ export class FakeModel {
     }
     if (typeof options.charmDir !== 'string' || options.charmDir === '')
       throw new TypeError('charmDir is required');
-    const tool = locateFakeTool();
+    locateFakeTool(); // fail before creating anything when the package is not built
+    const configOptions = loadConfigOptions(options.charmDir);
     const ownsDir = options.dir === undefined;
     const dir = options.dir ?? (await realpath(await mkdtemp(join(tmpdir(), 'fake-juju-'))));
-    const model = new FakeModel(dir, options, ownsDir);
+    const sandbox = await prepareSandbox(dir, options);
+    const model = new FakeModel(dir, options, ownsDir, sandbox);
     await mkdir(model.binDir, { recursive: true, mode: 0o700 });
     const address = options.privateAddress ?? '10.0.0.10';
+    const jujuVersion = options.jujuVersion ?? '3.6.4';
     const state: FakeState = {
       version: 1,
       model: { name: options.model ?? 'test-model', uuid: randomUUID() },
+      jujuVersion,
       unit: options.unit,
       leader: options.leader ?? false,
-      config: { ...(options.config ?? {}) },
+      config: {},
+      configOptions,
       addresses: { public: options.publicAddress ?? address, private: address },
       relations: {},
       nextRelationId: 0,
@@ -200,22 +212,13 @@ export class FakeModel {
       logs: [],
       calls: [],
       contexts: {},
+      secrets: {},
+      clock: { offsetMs: 0 },
     };
+    applyConfig(state, options.config ?? {});
     initState(model.stateFile, state);
-    // Wrappers rather than symlinks: they use this Node binary whatever PATH the charm sets, and
-    // fall back to this model's state file when the charm scrubbed FAKE_JUJU_STATE.
-    for (const name of HOOK_TOOL_NAMES) {
-      const script = [
-        '#!/bin/sh',
-        `FAKE_JUJU_STATE="\${FAKE_JUJU_STATE:-${model.stateFile.replace(/["$`\\]/g, '\\$&')}}"`,
-        'export FAKE_JUJU_STATE',
-        `exec ${shellQuote(process.execPath)} ${shellQuote(tool)} ${shellQuote(name)} "$@"`,
-        '',
-      ].join('\n');
-      const path = join(model.binDir, name);
-      await writeFile(path, script, { mode: 0o755 });
-      await chmod(path, 0o755);
-    }
+    const secretTools = options.secretTools ?? !jujuVersion.startsWith('2.');
+    await installToolWrappers(model.binDir, model.stateFile, { secretTools });
     return model;
   }
 
@@ -223,85 +226,30 @@ export class FakeModel {
     return updateState(this.stateFile, fn);
   }
 
-  #relation(state: FakeState, relationId: string): RelationState {
-    const rel = state.relations[relationId];
-    if (rel === undefined) {
-      throw new TestingError('ERR_TESTING_UNKNOWN_RELATION', `relation "${relationId}" does not exist`, {
-        relationId,
-      });
-    }
-    return rel;
+  #read(): FakeState {
+    return readState(this.stateFile);
   }
+
+  // --- relations ------------------------------------------------------------------------------
 
   /** Adds a relation from our `endpoint` to `remoteApp` and returns its id, e.g. `'certificates:0'`. */
   addRelation(endpoint: string, remoteApp: string, options: { id?: number } = {}): string {
-    if (!/^[a-z][a-z0-9-]*$/.test(endpoint))
-      throw new TypeError(`invalid endpoint name ${JSON.stringify(endpoint)}`);
-    if (!/^[a-z][a-z0-9-]*$/.test(remoteApp))
-      throw new TypeError(`invalid application name ${JSON.stringify(remoteApp)}`);
-    return this.#update((state) => {
-      const id = options.id ?? state.nextRelationId;
-      if (!Number.isInteger(id) || id < 0)
-        throw new TypeError(`relation id must be a non-negative integer, got ${id}`);
-      if (Object.values(state.relations).some((r) => r.id === id))
-        throw new TypeError(`relation id ${id} is taken`);
-      state.nextRelationId = Math.max(state.nextRelationId, id + 1);
-      const key = `${endpoint}:${id}`;
-      state.relations[key] = {
-        endpoint,
-        id,
-        remoteApp,
-        dead: false,
-        remoteUnits: {},
-        departedUnits: {},
-        remoteAppData: {},
-        localUnitData: {},
-        localAppData: {},
-      };
-      return key;
-    });
+    return this.#update((state) => relations.addRelation(state, endpoint, remoteApp, options));
   }
 
   /** Brings a remote unit into scope with its initial data. */
   addRemoteUnit(relationId: string, unit: string, data: Record<string, string> = {}): void {
-    checkData('remote unit data', data);
-    this.#update((state) => {
-      const rel = this.#relation(state, relationId);
-      if (unit.split('/')[0] !== rel.remoteApp || !/\/\d+$/.test(unit)) {
-        throw new TypeError(`unit ${JSON.stringify(unit)} is not a unit of "${rel.remoteApp}"`);
-      }
-      rel.remoteUnits[unit] = { ...data };
-      delete rel.departedUnits[unit];
-    });
+    this.#update((state) => relations.addRemoteUnit(state, relationId, unit, data));
   }
 
   /** Takes a remote unit out of scope (before a `-relation-departed` hook); its last data stays readable. */
   removeRemoteUnit(relationId: string, unit: string): void {
-    this.#update((state) => {
-      const rel = this.#relation(state, relationId);
-      const data = rel.remoteUnits[unit];
-      if (data === undefined) {
-        throw new TestingError(
-          'ERR_TESTING_UNKNOWN_UNIT',
-          `unit "${unit}" is not in relation "${relationId}"`,
-          {
-            relationId,
-          },
-        );
-      }
-      rel.departedUnits[unit] = data;
-      delete rel.remoteUnits[unit];
-    });
+    this.#update((state) => relations.removeRemoteUnit(state, relationId, unit));
   }
 
   /** Removes a relation (before `-relation-broken`): no longer listed, `relation-list` is empty. */
   removeRelation(relationId: string): void {
-    this.#update((state) => {
-      const rel = this.#relation(state, relationId);
-      rel.dead = true;
-      for (const [unit, data] of Object.entries(rel.remoteUnits)) rel.departedUnits[unit] = data;
-      rel.remoteUnits = {};
-    });
+    this.#update((state) => relations.removeRelation(state, relationId));
   }
 
   /** Changes a remote unit's data: merged (`''` or null deletes) or, with `replace`, replaced. */
@@ -311,23 +259,7 @@ export class FakeModel {
     data: Record<string, string | null>,
     options: { replace?: boolean } = {},
   ): void {
-    checkData('remote unit data', data);
-    this.#update((state) => {
-      const rel = this.#relation(state, relationId);
-      const current = rel.remoteUnits[unit];
-      if (current === undefined) {
-        throw new TestingError(
-          'ERR_TESTING_UNKNOWN_UNIT',
-          `unit "${unit}" is not in relation "${relationId}"`,
-          {
-            relationId,
-          },
-        );
-      }
-      const next = options.replace ? {} : current;
-      applyChanges(next, data);
-      rel.remoteUnits[unit] = next;
-    });
+    this.#update((state) => relations.setRemoteUnitData(state, relationId, unit, data, options));
   }
 
   /** Changes the remote application's databag: merged (`''` or null deletes) or replaced. */
@@ -336,13 +268,7 @@ export class FakeModel {
     data: Record<string, string | null>,
     options: { replace?: boolean } = {},
   ): void {
-    checkData('remote application data', data);
-    this.#update((state) => {
-      const rel = this.#relation(state, relationId);
-      const next = options.replace ? {} : rel.remoteAppData;
-      applyChanges(next, data);
-      rel.remoteAppData = next;
-    });
+    this.#update((state) => relations.setRemoteAppData(state, relationId, data, options));
   }
 
   /** Seeds our own unit's committed data (as if an earlier hook had published it). */
@@ -351,69 +277,61 @@ export class FakeModel {
     data: Record<string, string | null>,
     options: { replace?: boolean } = {},
   ): void {
-    checkData('local unit data', data);
-    this.#update((state) => {
-      const rel = this.#relation(state, relationId);
-      const next = options.replace ? {} : rel.localUnitData;
-      applyChanges(next, data);
-      rel.localUnitData = next;
-    });
+    this.#update((state) => relations.setLocalUnitData(state, relationId, data, options));
+  }
+
+  /** Seeds our application's committed data (as if an earlier leader hook had published it). */
+  setLocalAppData(
+    relationId: string,
+    data: Record<string, string | null>,
+    options: { replace?: boolean } = {},
+  ): void {
+    this.#update((state) => relations.setLocalAppData(state, relationId, data, options));
   }
 
   /** Our unit's committed data in a relation (what the remote side sees). */
   localUnitData(relationId: string): Record<string, string> {
-    return { ...this.#relation(readState(this.stateFile), relationId).localUnitData };
+    return relations.localUnitData(this.#read(), relationId);
   }
 
   /** Our application's committed data in a relation. */
   localAppData(relationId: string): Record<string, string> {
-    return { ...this.#relation(readState(this.stateFile), relationId).localAppData };
+    return relations.localAppData(this.#read(), relationId);
   }
 
   /** A remote unit's data (in scope or departed). */
   remoteUnitData(relationId: string, unit: string): Record<string, string> {
-    const rel = this.#relation(readState(this.stateFile), relationId);
-    const data = rel.remoteUnits[unit] ?? rel.departedUnits[unit];
-    if (data === undefined) {
-      throw new TestingError(
-        'ERR_TESTING_UNKNOWN_UNIT',
-        `unit "${unit}" is not in relation "${relationId}"`,
-        {
-          relationId,
-        },
-      );
-    }
-    return { ...data };
+    return relations.remoteUnitData(this.#read(), relationId, unit);
   }
 
   /** The remote application's data. */
   remoteAppData(relationId: string): Record<string, string> {
-    return { ...this.#relation(readState(this.stateFile), relationId).remoteAppData };
+    return relations.remoteAppData(this.#read(), relationId);
   }
 
   /** The remote application of a relation. */
   remoteApp(relationId: string): string {
-    return this.#relation(readState(this.stateFile), relationId).remoteApp;
+    return relations.remoteApp(this.#read(), relationId);
   }
 
   /** Remote units in scope, sorted as strings. */
   remoteUnits(relationId: string): string[] {
-    return Object.keys(this.#relation(readState(this.stateFile), relationId).remoteUnits).sort();
+    return relations.remoteUnits(this.#read(), relationId);
   }
 
   /** Live relation ids, optionally of one endpoint, sorted as strings. */
   relationIds(endpoint?: string): string[] {
-    return Object.entries(readState(this.stateFile).relations)
-      .filter(([, r]) => !r.dead && (endpoint === undefined || r.endpoint === endpoint))
-      .map(([key]) => key)
-      .sort();
+    return relations.relationIds(this.#read(), endpoint);
   }
 
-  /** Merges (or with `replace`, replaces) the charm config. */
+  // --- config, leadership, network, what the charm reported -------------------------------------
+
+  /**
+   * Merges (or with `replace`, replaces) the charm config. With a config.yaml, values are checked
+   * against the option types, unknown options are refused and `null` resets to the default.
+   */
   setConfig(config: Record<string, unknown>, options: { replace?: boolean } = {}): void {
-    this.#update((state) => {
-      state.config = options.replace ? { ...config } : { ...state.config, ...config };
-    });
+    this.#update((state) => applyConfig(state, config, options.replace === true));
   }
 
   /** Makes our unit the leader or not. */
@@ -432,32 +350,32 @@ export class FakeModel {
 
   /** The unit's workload status (`unknown` until the charm sets one). */
   status(): StatusValue {
-    return { ...readState(this.stateFile).unitStatus };
+    return { ...this.#read().unitStatus };
   }
 
   /** The application status (set by the leader with `status-set --application`). */
   applicationStatus(): StatusValue {
-    return { ...readState(this.stateFile).applicationStatus };
+    return { ...this.#read().applicationStatus };
   }
 
   /** The version set by `application-version-set`, or `''`. */
   applicationVersion(): string {
-    return readState(this.stateFile).applicationVersion;
+    return this.#read().applicationVersion;
   }
 
   /** The leader settings (`leader-get`). */
   leaderSettings(): Record<string, string> {
-    return { ...readState(this.stateFile).leaderSettings };
+    return { ...this.#read().leaderSettings };
   }
 
   /** Every juju-log line so far. */
   logs(): LogEntry[] {
-    return readState(this.stateFile).logs;
+    return this.#read().logs;
   }
 
   /** Every hook-tool call so far, values redacted. */
   calls(): ToolCall[] {
-    return readState(this.stateFile).calls;
+    return this.#read().calls;
   }
 
   /** Forgets the recorded calls (e.g. between the set-up hooks and the one under test). */
@@ -466,6 +384,67 @@ export class FakeModel {
       state.calls = [];
     });
   }
+
+  // --- secrets and the clock ------------------------------------------------------------------
+
+  /**
+   * Seeds a committed secret: ours (owner our app, the default, or our unit), or a remote app's
+   * shared with us over `grant`. Returns its URI.
+   */
+  addSecret(options: AddSecretOptions): string {
+    return this.#update((state) => addSecret(state, options));
+  }
+
+  /** Publishes a new revision of a secret, as its owner would outside our hooks. Returns the revision. */
+  setSecretContent(
+    secret: string,
+    content: Record<string, string>,
+    options: { expire?: Date | number } = {},
+  ): number {
+    return this.#update((state) => setSecretContent(state, secret, content, options));
+  }
+
+  /** One committed secret, values decoded. @throws {TestingError} `ERR_TESTING_UNKNOWN_SECRET` */
+  secret(idOrUri: string): FakeSecret {
+    const state = this.#read();
+    return describeSecret(state, secretOf(state, idOrUri));
+  }
+
+  /** Every committed secret, values decoded. */
+  secrets(): FakeSecret[] {
+    const state = this.#read();
+    return Object.values(state.secrets).map((s) => describeSecret(state, s));
+  }
+
+  /** Revisions of the secrets we own whose expiry has passed on the fake clock (earliest first). */
+  expiredSecrets(): ExpiredSecret[] {
+    return expiredSecrets(this.#read());
+  }
+
+  /** The fake's now: real time shifted by {@link advanceClock}, or the instant set by {@link setClock}. */
+  now(): Date {
+    return new Date(clockNow(this.#read().clock));
+  }
+
+  /** Freezes the fake clock at `time`. */
+  setClock(time: Date): void {
+    if (!(time instanceof Date) || Number.isNaN(time.getTime()))
+      throw new TypeError('time must be a valid Date');
+    this.#update((state) => {
+      state.clock = { fixedMs: time.getTime(), offsetMs: 0 };
+    });
+  }
+
+  /** Moves the fake clock forward (or back, with a negative `ms`). */
+  advanceClock(ms: number): void {
+    if (!Number.isFinite(ms)) throw new TypeError('ms must be a finite number');
+    this.#update((state) => {
+      if (state.clock.fixedMs !== undefined) state.clock.fixedMs += ms;
+      else state.clock.offsetMs += ms;
+    });
+  }
+
+  // --- hooks ----------------------------------------------------------------------------------
 
   /**
    * Opens a hook context and returns the environment Juju would give the hook, for running hook
@@ -476,52 +455,8 @@ export class FakeModel {
       throw new TypeError(`invalid hook name ${JSON.stringify(hook)}`);
     }
     const contextId = `${this.unit}-${hook}-${randomBytes(8).readBigUInt64BE().toString()}`;
-    const relationEnv: Record<string, string> = {};
-    this.#update((state) => {
-      const ctx: HookContextState = { hook, active: true, pending: {} };
-      const match = RELATION_HOOK.exec(hook);
-      if (match !== null) {
-        const endpoint = match[1]!;
-        const kind = match[2]!;
-        let relationId = options.relationId;
-        if (relationId === undefined) {
-          relationId = Object.keys(state.relations)
-            .filter(
-              (key) =>
-                state.relations[key]!.endpoint === endpoint &&
-                (kind === 'broken' || !state.relations[key]!.dead),
-            )
-            .sort()[0];
-          if (relationId === undefined)
-            throw new TypeError(`no relation on endpoint "${endpoint}" for hook ${hook}`);
-        }
-        const rel = this.#relation(state, relationId);
-        if (rel.endpoint !== endpoint) {
-          throw new TypeError(`relation "${relationId}" is not on endpoint "${endpoint}" of hook ${hook}`);
-        }
-        let remoteUnit = options.remoteUnit;
-        if (remoteUnit === undefined) {
-          if (kind === 'created' || kind === 'broken') remoteUnit = '';
-          // The unit that departed last (removeRemoteUnit keeps departure order).
-          else if (kind === 'departed') remoteUnit = Object.keys(rel.departedUnits).at(-1) ?? '';
-          else remoteUnit = Object.keys(rel.remoteUnits).sort()[0] ?? '';
-        }
-        ctx.relationId = relationId;
-        ctx.remoteApp = rel.remoteApp;
-        if (remoteUnit !== '') ctx.remoteUnit = remoteUnit;
-        relationEnv.JUJU_RELATION = rel.endpoint;
-        relationEnv.JUJU_RELATION_ID = relationId;
-        relationEnv.JUJU_REMOTE_UNIT = remoteUnit;
-        relationEnv.JUJU_REMOTE_APP = rel.remoteApp;
-        if (kind === 'departed') {
-          const departing = options.departingUnit ?? remoteUnit;
-          ctx.departingUnit = departing;
-          relationEnv.JUJU_DEPARTING_UNIT = departing;
-        }
-      }
-      state.contexts[contextId] = ctx;
-    });
-    const state = readState(this.stateFile);
+    const hookVars = this.#update((state) => openHookContext(state, hook, contextId, options));
+    const state = this.#read();
     const inherited: Record<string, string> = {};
     for (const name of ['HOME', 'LANG', 'TMPDIR', 'TZ']) {
       const value = process.env[name];
@@ -531,8 +466,8 @@ export class FakeModel {
     const env: Record<string, string> = {
       ...inherited,
       PATH: `${this.binDir}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
-      CHARM_DIR: this.charmDir,
-      JUJU_CHARM_DIR: this.charmDir,
+      CHARM_DIR: this.hookCharmDir,
+      JUJU_CHARM_DIR: this.hookCharmDir,
       JUJU_DISPATCH_PATH: `hooks/${hook}`,
       JUJU_HOOK_NAME: hook,
       JUJU_UNIT_NAME: this.unit,
@@ -552,7 +487,8 @@ export class FakeModel {
       JUJU_CHARM_HTTPS_PROXY: '',
       JUJU_CHARM_FTP_PROXY: '',
       JUJU_CHARM_NO_PROXY: '',
-      ...relationEnv,
+      ...hookVars,
+      ...this.#sandboxEnv,
       FAKE_JUJU_STATE: this.stateFile,
       ...(options.env ?? {}),
     };
@@ -560,8 +496,8 @@ export class FakeModel {
   }
 
   /**
-   * Closes a hook context: commits its buffered relation settings when `success`, else drops them.
-   * Returns whether anything was committed.
+   * Closes a hook context: commits its buffered relation settings and secret changes when
+   * `success`, else drops them. Returns whether anything was committed.
    */
   endHook(contextId: string, options: { success: boolean }): boolean {
     return this.#update((state) => {
@@ -574,63 +510,32 @@ export class FakeModel {
         for (const [relationId, pending] of Object.entries(ctx.pending)) {
           const rel = state.relations[relationId];
           if (rel === undefined) continue;
-          applyChanges(rel.localUnitData, pending.unit);
-          applyChanges(rel.localAppData, pending.app);
+          relations.applyChanges(rel.localUnitData, pending.unit);
+          relations.applyChanges(rel.localAppData, pending.app);
           committed = true;
         }
+        if (commitSecretOps(state, ctx.secretOps ?? [])) committed = true;
       }
       // The buffered values may hold private keys: keep no copy once the hook is over.
       ctx.pending = {};
+      ctx.secretOps = [];
       return committed;
     });
   }
 
   /**
    * Runs the charm (default `<charmDir>/dispatch`) for `hook` with Juju's environment, waits, then
-   * commits its relation settings if it exited 0 or drops them otherwise.
+   * commits its relation settings and secret changes if it exited 0 or drops them otherwise.
    * @throws {TestingError} `ERR_TESTING_HOOK_SPAWN` when the command cannot be started.
    */
   async runHook(hook: string, options: RunHookOptions = {}): Promise<HookRun> {
-    const { env, contextId } = this.hookEnv(hook, options);
-    const command = options.command ?? [join(this.charmDir, 'dispatch')];
+    const command = options.command ?? [join(this.hookCharmDir, 'dispatch')];
     if (command.length === 0) throw new TypeError('command must not be empty');
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const outcome = await new Promise<{
-      code: number | null;
-      signal: NodeJS.Signals | null;
-      stdout: string;
-      stderr: string;
-      timedOut: boolean;
-      error?: Error;
-    }>((resolve) => {
-      const child = spawn(command[0]!, command.slice(1), {
-        cwd: this.charmDir,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        resolve({ code: null, signal: null, stdout: '', stderr: '', timedOut, error });
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({
-          code,
-          signal,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          timedOut,
-        });
-      });
+    const { env, contextId } = this.hookEnv(hook, options);
+    const outcome = await runProcess(command, {
+      cwd: this.hookCharmDir,
+      env,
+      timeoutMs: options.timeoutMs ?? 60_000,
     });
     if (outcome.error !== undefined) {
       this.endHook(contextId, { success: false });
@@ -653,7 +558,7 @@ export class FakeModel {
     };
   }
 
-  /** Removes the model's directory if {@link FakeModel.create} made it. */
+  /** Removes the model's directory (state, sandboxes, charm copy) if {@link FakeModel.create} made it. */
   async cleanup(): Promise<void> {
     if (this.#ownsDir) await rm(this.dir, { recursive: true, force: true });
   }

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The fake hook-tool executable. Installed under every tool name (see FakeModel), invoked either
 // as `fake-tool.js <tool> args…` by a wrapper script or through a symlink named after the tool.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { updateState } from './state.js';
+import { updateState } from './state-file.js';
 import { runTool } from './tools.js';
 
 function main(): number {
@@ -17,6 +17,13 @@ function main(): number {
       'ERROR FAKE_JUJU_STATE not set: this fake hook tool needs the fake Juju state file\n',
     );
     return 1;
+  }
+  // Test instrumentation: the exact argv this process got, from the kernel, so a test can prove
+  // that no secret reached a command line.
+  const cmdlineLog = process.env.FAKE_JUJU_CMDLINE_LOG;
+  if (cmdlineLog !== undefined && cmdlineLog !== '') {
+    const cmdline = readFileSync('/proc/self/cmdline', 'utf8').split('\0').slice(0, -1);
+    appendFileSync(cmdlineLog, `${JSON.stringify({ pid: process.pid, cmdline })}\n`, { mode: 0o600 });
   }
   // Read stdin before taking the state lock, so a slow writer does not hold up other tools.
   let stdin: string | undefined;

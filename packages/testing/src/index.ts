@@ -6,10 +6,14 @@ export {
   type FaultMode,
   type IssuedPair,
 } from './embedded-ca.js';
+export type { AnswerV4Options, AnswerV4Result, SanPolicy, V4FaultMode } from './embedded-ca-v4.js';
 export { TestingError, type TestingErrorCode } from './errors.js';
 export {
+  type AddSecretOptions,
+  type ExpiredSecret,
   FakeModel,
   type FakeModelOptions,
+  type FakeSecret,
   type HookEnv,
   type HookRun,
   type LogEntry,
@@ -18,5 +22,6 @@ export {
   type StatusValue,
   type ToolCall,
 } from './fake-model.js';
-export { HOOK_TOOL_NAMES, type HookToolName } from './tools.js';
+export { prepareDebianRoot } from './prepare-debian-root.js';
+export { HOOK_TOOL_NAMES, type HookToolName, SECRET_TOOL_NAMES } from './tools.js';
 export type { KeyType } from './x509.js';

@@ -1,18 +1,5 @@
-// The fake Juju's state: one JSON file shared by FakeModel (in the test process) and every fake
-// hook-tool process. All read-modify-write cycles hold an exclusive lock file, and writes go
-// through a temp file and rename(2), so a reader never sees half a file.
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname } from 'node:path';
-import { TestingError } from './errors.js';
+// The fake Juju's state: one JSON document shared by FakeModel (in the test process) and every
+// fake hook-tool process. The types only; state-file.ts reads and writes it under a lock.
 
 /** A databag: string keys to string values. */
 export type DatabagRecord = Record<string, string>;
@@ -40,6 +27,65 @@ export interface PendingRelationSets {
   app: DatabagRecord;
 }
 
+/** One revision of a secret. Values are kept base64-encoded, as Juju stores them. */
+export interface SecretRevisionState {
+  revision: number;
+  content: Record<string, string>;
+  /** ISO time at which this revision expires (`--expire`), if any. */
+  expireAt?: string | undefined;
+}
+
+/** A grant of a secret over a relation, to the remote application or one unit of it. */
+export interface SecretGrantState {
+  relationId: string;
+  unit?: string | undefined;
+}
+
+/** A secret, owned by our unit, our application, or (shared with us) a remote application. */
+export interface SecretState {
+  /** The bare id (20 characters of base32hex, like Juju's xid). */
+  id: string;
+  ownerKind: 'application' | 'unit';
+  /** The owning application or unit name. */
+  owner: string;
+  /** The owner's label (unique per owner). */
+  label?: string | undefined;
+  description?: string | undefined;
+  rotation?: string | undefined;
+  rotatesAt?: string | undefined;
+  revisions: SecretRevisionState[];
+  /** The highest revision ever made; numbering goes on after removals. */
+  latestRevision: number;
+  grants: SecretGrantState[];
+  /** Our unit's view as a consumer of a remote secret: its label and tracked revision. */
+  consumerLabel?: string | undefined;
+  trackedRevision?: number | undefined;
+}
+
+/** A secret change buffered in a hook context; applied in order when the hook exits 0. */
+export type SecretOp =
+  | { kind: 'add'; secret: SecretState }
+  | {
+      kind: 'set';
+      id: string;
+      content?: Record<string, string> | undefined;
+      label?: string | undefined;
+      description?: string | undefined;
+      expireAt?: string | undefined;
+      rotation?: string | undefined;
+      rotatesAt?: string | undefined;
+    }
+  | { kind: 'remove'; id: string; revision?: number | undefined }
+  | { kind: 'grant'; id: string; grant: SecretGrantState }
+  | { kind: 'revoke'; id: string; relationIds?: string[] | undefined; unit?: string | undefined }
+  | { kind: 'track'; id: string; revision?: number | undefined; consumerLabel?: string | undefined };
+
+/** The fake's clock: a fixed instant, or real time shifted by an offset. */
+export interface ClockState {
+  fixedMs?: number | undefined;
+  offsetMs: number;
+}
+
 /** One hook execution context, named by `JUJU_CONTEXT_ID`. */
 export interface HookContextState {
   hook: string;
@@ -50,6 +96,8 @@ export interface HookContextState {
   active: boolean;
   /** Buffered relation-set data per relation id. Empty string values mean "delete". */
   pending: Record<string, PendingRelationSets>;
+  /** Buffered secret changes, in order. */
+  secretOps: SecretOp[];
 }
 
 /** One recorded hook-tool call. Relation and leader values are redacted. */
@@ -94,9 +142,14 @@ export interface NetworkInfo {
 export interface FakeState {
   version: 1;
   model: { name: string; uuid: string };
+  /** `JUJU_VERSION`: secret URIs are `secret://<model-uuid>/<id>` from 3.1, `secret:<id>` before. */
+  jujuVersion: string;
   unit: string;
   leader: boolean;
+  /** Config values set by the test (they override the defaults). */
   config: Record<string, unknown>;
+  /** Options declared in the charm's config.yaml: type and default. */
+  configOptions: Record<string, ConfigOptionState>;
   addresses: { public: string; private: string };
   relations: Record<string, RelationState>;
   nextRelationId: number;
@@ -110,126 +163,12 @@ export interface FakeState {
   logs: LogEntry[];
   calls: ToolCall[];
   contexts: Record<string, HookContextState>;
+  secrets: Record<string, SecretState>;
+  clock: ClockState;
 }
 
-const LOCK_TIMEOUT_MS = 20_000;
-const STALE_LOCK_MS = 30_000;
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function acquireLock(lockPath: string): void {
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  let delay = 1;
-  for (;;) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    // A holder that died (killed hook tool) leaves its lock behind: break it when its pid is gone
-    // or it is very old.
-    try {
-      const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      const age = Date.now() - statSync(lockPath).mtimeMs;
-      if ((Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) || age > STALE_LOCK_MS) {
-        unlinkSync(lockPath);
-        continue;
-      }
-    } catch {
-      // The holder released it between our open and read: retry at once.
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new TestingError(
-        'ERR_TESTING_STATE_LOCKED',
-        `state lock ${lockPath} held for over ${LOCK_TIMEOUT_MS} ms`,
-        {
-          path: lockPath,
-        },
-      );
-    }
-    sleepSync(delay);
-    delay = Math.min(delay * 2, 20);
-  }
-}
-
-function releaseLock(lockPath: string): void {
-  try {
-    unlinkSync(lockPath);
-  } catch {
-    // Already broken by another process as stale; nothing to release.
-  }
-}
-
-/** Reads the state file without locking (a rename makes every read see a whole file). */
-export function readState(path: string): FakeState {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TestingError('ERR_TESTING_STATE_CORRUPT', `cannot read fake Juju state file ${path}`, {
-      path,
-      cause: error,
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new TestingError('ERR_TESTING_STATE_CORRUPT', `fake Juju state file ${path} is not valid JSON`, {
-      path,
-      cause: error,
-    });
-  }
-  if (typeof parsed !== 'object' || parsed === null || (parsed as { version?: unknown }).version !== 1) {
-    throw new TestingError('ERR_TESTING_STATE_CORRUPT', `fake Juju state file ${path} has no "version": 1`, {
-      path,
-    });
-  }
-  return parsed as FakeState;
-}
-
-/** Writes the state atomically: temp file in the same directory, then rename(2). */
-export function writeState(path: string, state: FakeState): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
-  renameSync(temp, path);
-}
-
-/**
- * Runs `fn` on the state under the lock and writes the state back if `fn` returns normally.
- * Synchronous on purpose: hook tools are short-lived processes, and FakeModel's setters are sync.
- */
-export function updateState<T>(path: string, fn: (state: FakeState) => T): T {
-  const lockPath = `${path}.lock`;
-  acquireLock(lockPath);
-  try {
-    const state = readState(path);
-    const result = fn(state);
-    writeState(path, state);
-    return result;
-  } finally {
-    releaseLock(lockPath);
-  }
-}
-
-/** Creates a fresh state file (no lock needed: nobody else knows the path yet). */
-export function initState(path: string, state: FakeState): void {
-  writeState(path, state);
+/** One option of config.yaml. */
+export interface ConfigOptionState {
+  type: 'string' | 'int' | 'float' | 'boolean' | 'secret';
+  default: string | number | boolean | null;
 }

@@ -1,26 +1,33 @@
-// Certificate issuing for the embedded CA. node-forge builds the TBSCertificate (names, validity,
-// extensions); Node's crypto generates the keys and signs, which is much faster than pure JS and
-// lets the CA and the leaves use EC P-256 as well as RSA (forge alone signs only with RSA).
-import {
-  createHash,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-  X509Certificate,
-} from 'node:crypto';
+// Certificate issuing for the embedded CA, on the same path as @tls-client/csr: node-forge's `pki`
+// fills the standard extensions and names, its `asn1` codec assembles the TBSCertificate (with
+// the real SubjectPublicKeyInfo of any key node:crypto made), and node:crypto signs (RSA or EC).
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
+import {
+  type Asn1Node,
+  derToPem,
+  fromDer,
+  keyIdentifier,
+  signAsn1,
+  signatureAlgorithm,
+  subjectPublicKeyInfo,
+  toDer,
+} from '@tls-client/csr/forge';
 
 // node-forge is CommonJS with a single `module.exports` object and no ESM named exports.
 const forge = createRequire(import.meta.url)('node-forge') as typeof import('node-forge');
-type Asn1 = import('node-forge').asn1.Asn1;
-type CertificateField = import('node-forge').pki.CertificateField;
-// getTBSCertificate exists in node-forge but is missing from its type definitions.
-const forgePki = forge.pki as typeof forge.pki & {
-  getTBSCertificate(cert: import('node-forge').pki.Certificate): Asn1;
+type ForgeAsn1 = import('node-forge').asn1.Asn1;
+const { asn1 } = forge;
+// Both exist in node-forge 1.4.3 but are missing from its type definitions.
+const pki = forge.pki as typeof forge.pki & {
+  certificateExtensionsToAsn1(extensions: unknown[]): ForgeAsn1;
 };
+const bytesFromIP = (forge.util as unknown as { bytesFromIP(ip: string): string | null }).bytesFromIP;
+type CertificateField = import('node-forge').pki.CertificateField;
+const node = (value: ForgeAsn1): Asn1Node => value as unknown as Asn1Node;
+const forgeNode = (value: Asn1Node): ForgeAsn1 => value as unknown as ForgeAsn1;
 
 /** The key algorithm of issued certificates. */
 export type KeyType = 'ec' | 'rsa';
@@ -32,16 +39,41 @@ export interface KeyPair {
   keyPem: string;
 }
 
+/** SubjectAlternativeName entries by type. */
+export interface SanEntries {
+  dns?: readonly string[] | undefined;
+  ip?: readonly string[] | undefined;
+  /** registeredID entries (dotted OIDs). */
+  oid?: readonly string[] | undefined;
+  /** rfc822Name entries. */
+  email?: readonly string[] | undefined;
+}
+
+/** An extension copied as it is (for example from a CSR). */
+export interface RawExtension {
+  oid: string;
+  critical: boolean;
+  value: Uint8Array;
+}
+
 /** What one issued certificate is for. */
 export interface CertificateProfile {
+  /** CN of a subject with that one attribute (UTF8String), unless `subjectDer` is given. */
   commonName: string;
-  /** DNS names and IP addresses; IPs become iPAddress entries. */
-  sans?: readonly string[] | null;
-  /** `server`: serverAuth; `client`: clientAuth; `both`; `ca`: a CA certificate (`pathLength` optional). */
-  usage: 'server' | 'client' | 'both' | 'ca';
-  pathLength?: number;
+  /** DER of the subject Name, copied as it is (a CSR's subject). */
+  subjectDer?: Uint8Array | undefined;
+  /** DNS names and IP addresses (IPs become iPAddress entries), or entries by type. */
+  sans?: readonly string[] | SanEntries | null | undefined;
+  /**
+   * `server`: serverAuth; `client`: clientAuth; `both`; `ca`: a CA certificate (`pathLength`
+   * optional); `plain`: only basic constraints CA:FALSE, as the Python v4 provider signs leaves.
+   */
+  usage: 'server' | 'client' | 'both' | 'ca' | 'plain';
+  pathLength?: number | undefined;
   notBefore: Date;
   notAfter: Date;
+  /** More extensions, after the ones above (a CSR's requested extensions). */
+  extraExtensions?: readonly RawExtension[] | undefined;
 }
 
 /** An issuing certificate and its key. */
@@ -51,6 +83,8 @@ export interface Issuer {
   commonName: string;
   /** Subject key identifier of the issuer, for the authority key identifier of what it signs. */
   keyId: Buffer;
+  /** DER of the issuer's subject Name, the issuer Name of what it signs. */
+  subjectDer: Uint8Array;
 }
 
 /** Generates a key pair with Node's crypto: EC P-256 or RSA 2048. */
@@ -62,91 +96,66 @@ export function generateKeyPair(type: KeyType): KeyPair {
   return { privateKey, publicKey, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
 }
 
-function derLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n >>= 8) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+function binary(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('binary');
 }
 
-function der(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), derLength(content.length), content]);
+function commonNameDer(commonName: string): Uint8Array {
+  const holder = pki.createCertificate();
+  holder.setSubject([
+    { name: 'commonName', value: commonName, valueTagClass: asn1.Type.UTF8 },
+  ] as unknown as CertificateField[]);
+  return toDer(node(pki.distinguishedNameToAsn1(holder.subject)));
 }
 
-// Reads one TLV at `offset`: returns where its content starts and where it ends.
-function readTlv(buf: Buffer, offset: number): { contentStart: number; end: number } {
-  const first = buf[offset + 1]!;
-  let length = first;
-  let header = 2;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + buf[offset + 2 + i]!;
-    header += count;
-  }
-  return { contentStart: offset + header, end: offset + header + length };
-}
-
-/** SHA-1 of the subjectPublicKey bits (RFC 5280 method 1). */
-function keyIdentifier(publicKey: KeyObject): Buffer {
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const outer = readTlv(spki, 0);
-  const algorithm = readTlv(spki, outer.contentStart);
-  const bits = readTlv(spki, algorithm.end);
-  // Skip the unused-bits byte of the BIT STRING.
-  return createHash('sha1')
-    .update(spki.subarray(bits.contentStart + 1, bits.end))
-    .digest();
-}
-
-const SHA256_WITH_RSA = Buffer.from('300d06092a864886f70d01010b0500', 'hex');
-const ECDSA_WITH_SHA256 = Buffer.from('300a06082a8648ce3d040302', 'hex');
-
-function binary(buf: Buffer): string {
-  return buf.toString('binary');
-}
-
-function toPem(label: string, derBytes: Buffer): string {
-  const body = derBytes.toString('base64').replace(/.{1,64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
-}
-
-/** Splits SANs into forge altNames: IP addresses as iPAddress, the rest as dNSName. */
-function altNames(sans: readonly string[]): { type: number; value?: string; ip?: string }[] {
-  // dNSName is an IA5String: internationalised names go in their punycode (A-label) form.
-  return sans.map((san) =>
-    isIP(san) === 0 ? { type: 2, value: domainToASCII(san) || san } : { type: 7, ip: san },
+function time(date: Date): Asn1Node {
+  // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
+  const utc = date.getUTCFullYear() < 2050;
+  return node(
+    asn1.create(
+      asn1.Class.UNIVERSAL,
+      utc ? asn1.Type.UTCTIME : asn1.Type.GENERALIZEDTIME,
+      false,
+      utc ? asn1.dateToUtcTime(date) : asn1.dateToGeneralizedTime(date),
+    ),
   );
 }
 
-/**
- * Issues one certificate for `subjectKey`, signed by `issuer` (or self-signed when `issuer` is
- * undefined). Returns the PEM.
- */
-export function issueCertificate(
+function sanEntries(sans: CertificateProfile['sans']): SanEntries {
+  if (sans === null || sans === undefined) return {};
+  if (!Array.isArray(sans)) return sans as SanEntries;
+  // dNSName is an IA5String: internationalised names go in their punycode (A-label) form.
+  return {
+    ip: sans.filter((san) => isIP(san) !== 0),
+    dns: sans.filter((san) => isIP(san) === 0).map((san) => domainToASCII(san) || san),
+  };
+}
+
+// forge's own registeredID encoding is broken in 1.4.3 (it encodes the OID twice), so the SAN
+// value is built here with forge's codec, in the order the sans were given: for a legacy request
+// the order of its `sans`, for a CSR the CSR's type order (RID, IP, DNS, email).
+function subjectAltName(entries: SanEntries, order: 'request' | 'csr'): ForgeAsn1 | undefined {
+  const context = (tag: number, value: string) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, value);
+  const ip = (text: string) => context(7, bytesFromIP(text) ?? '');
+  const dns = (entries.dns ?? []).map((name) => context(2, name));
+  const ips = (entries.ip ?? []).map(ip);
+  const oids = (entries.oid ?? []).map((oid) => context(8, asn1.oidToDer(oid).getBytes()));
+  const emails = (entries.email ?? []).map((email) => context(1, email));
+  const names = order === 'csr' ? [...oids, ...ips, ...dns, ...emails] : [...ips, ...dns];
+  return names.length === 0 ? undefined : asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, names);
+}
+
+function standardExtensions(
   profile: CertificateProfile,
   subjectKey: KeyPair,
   issuer: Issuer | undefined,
-): string {
-  const cert = forge.pki.createCertificate();
-  // A positive 127-bit serial.
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  cert.serialNumber = serial.toString('hex');
-  cert.validity.notBefore = profile.notBefore;
-  cert.validity.notAfter = profile.notAfter;
-  const name = (cn: string) => [{ name: 'commonName', value: cn, valueTagClass: forge.asn1.Type.UTF8 }];
-  cert.setSubject(name(profile.commonName) as unknown as CertificateField[]);
-  cert.setIssuer(name(issuer?.commonName ?? profile.commonName) as unknown as CertificateField[]);
-  const ownKeyId = keyIdentifier(subjectKey.publicKey);
+): Record<string, unknown>[] {
   const extensions: Record<string, unknown>[] = [];
   if (profile.usage === 'ca') {
-    extensions.push({
-      name: 'basicConstraints',
-      critical: true,
-      cA: true,
-      ...(profile.pathLength === undefined ? {} : { pathLenConstraint: profile.pathLength }),
-    });
+    const basic: Record<string, unknown> = { name: 'basicConstraints', critical: true, cA: true };
+    // forge encodes the field whenever the property exists, even as undefined.
+    if (profile.pathLength !== undefined) basic.pathLenConstraint = profile.pathLength;
+    extensions.push(basic);
     extensions.push({
       name: 'keyUsage',
       critical: true,
@@ -156,21 +165,21 @@ export function issueCertificate(
     });
   } else {
     extensions.push({ name: 'basicConstraints', critical: true, cA: false });
-    const rsa = subjectKey.publicKey.asymmetricKeyType === 'rsa';
-    extensions.push({ name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: rsa });
-    extensions.push({
-      name: 'extKeyUsage',
-      serverAuth: profile.usage === 'server' || profile.usage === 'both',
-      clientAuth: profile.usage === 'client' || profile.usage === 'both',
-    });
+    if (profile.usage !== 'plain') {
+      const rsa = subjectKey.publicKey.asymmetricKeyType === 'rsa';
+      extensions.push({ name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: rsa });
+      extensions.push({
+        name: 'extKeyUsage',
+        serverAuth: profile.usage === 'server' || profile.usage === 'both',
+        clientAuth: profile.usage === 'client' || profile.usage === 'both',
+      });
+    }
   }
-  const sans = profile.sans ?? [];
-  if (sans.length > 0) extensions.push({ name: 'subjectAltName', altNames: altNames(sans) });
-  const asn1 = forge.asn1;
-  extensions.push({
-    id: '2.5.29.14',
-    value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, binary(ownKeyId)),
-  });
+  const san = subjectAltName(sanEntries(profile.sans), Array.isArray(profile.sans) ? 'request' : 'csr');
+  if (san !== undefined) extensions.push({ id: '2.5.29.17', value: san });
+  const octets = (bytes: Uint8Array) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, binary(bytes));
+  extensions.push({ id: '2.5.29.14', value: octets(keyIdentifier(subjectKey.publicKey)) });
   if (issuer !== undefined) {
     extensions.push({
       id: '2.5.29.35',
@@ -179,26 +188,46 @@ export function issueCertificate(
       ]),
     });
   }
-  cert.setExtensions(extensions);
-  // forge needs an RSA public key object to build the TBS; its SubjectPublicKeyInfo is replaced
-  // below by the real key's DER, and the signature algorithm by the issuer's.
-  const placeholder = new forge.jsbn.BigInteger('65537', 10);
-  cert.publicKey = forge.pki.setRsaPublicKey(placeholder, placeholder);
-  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
-  const tbs = forgePki.getTBSCertificate(cert);
-  const signer = issuer?.key ?? subjectKey;
-  const signatureAlgorithm =
-    signer.privateKey.asymmetricKeyType === 'rsa' ? SHA256_WITH_RSA : ECDSA_WITH_SHA256;
-  const children = (tbs.value as Asn1[]).map((child) => Buffer.from(asn1.toDer(child).getBytes(), 'binary'));
-  children[2] = signatureAlgorithm;
-  children[6] = subjectKey.publicKey.export({ type: 'spki', format: 'der' });
-  const tbsDer = der(0x30, Buffer.concat(children));
-  const signature = sign('sha256', tbsDer, signer.privateKey);
-  const certDer = der(
-    0x30,
-    Buffer.concat([tbsDer, signatureAlgorithm, der(0x03, Buffer.concat([Buffer.from([0]), signature]))]),
-  );
-  return toPem('CERTIFICATE', certDer);
+  for (const extra of profile.extraExtensions ?? []) {
+    extensions.push({ id: extra.oid, critical: extra.critical, value: binary(extra.value) });
+  }
+  return extensions;
+}
+
+/**
+ * Issues one certificate for `subjectKey`, signed by `issuer` (or self-signed when `issuer` is
+ * undefined). Returns the PEM (with a trailing newline).
+ */
+export function issueCertificate(
+  profile: CertificateProfile,
+  subjectKey: KeyPair | { publicKey: KeyObject },
+  issuer: Issuer | undefined,
+): string {
+  if (issuer === undefined && !('privateKey' in subjectKey))
+    throw new TypeError('a self-signed certificate needs its private key');
+  const signer = issuer?.key.privateKey ?? (subjectKey as KeyPair).privateKey;
+  // A positive 127-bit serial.
+  const serial = randomBytes(16);
+  serial[0] = serial[0]! & 0x7f;
+  const subjectDer = profile.subjectDer ?? commonNameDer(profile.commonName);
+  // forge's setExtensions fills each extension's DER value from its named fields.
+  const holder = pki.createCertificate();
+  holder.setExtensions(standardExtensions(profile, subjectKey as KeyPair, issuer));
+  const integer = (bytes: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, bytes);
+  const tbs = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [integer('\u0002')]),
+    integer(binary(serial)),
+    forgeNode(signatureAlgorithm(signer)),
+    forgeNode(fromDer(issuer?.subjectDer ?? subjectDer)),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      forgeNode(time(profile.notBefore)),
+      forgeNode(time(profile.notAfter)),
+    ]),
+    forgeNode(fromDer(subjectDer)),
+    forgeNode(subjectPublicKeyInfo(subjectKey.publicKey)),
+    pki.certificateExtensionsToAsn1(holder.extensions),
+  ]);
+  return `${derToPem('CERTIFICATE', toDer(signAsn1(node(tbs), signer)))}\n`;
 }
 
 /** Makes an issuer (a CA certificate and key); self-signed when `parent` is undefined. */
@@ -210,56 +239,12 @@ export function createIssuer(
   pathLength?: number,
 ): Issuer {
   const key = generateKeyPair(keyType);
-  const certPem = issueCertificate(
-    { commonName, usage: 'ca', ...(pathLength === undefined ? {} : { pathLength }), ...validity },
+  const certPem = issueCertificate({ commonName, usage: 'ca', pathLength, ...validity }, key, parent);
+  return {
+    certPem,
     key,
-    parent,
-  );
-  return { certPem, key, commonName, keyId: keyIdentifier(key.publicKey) };
-}
-
-function opensslDate(date: Date): string {
-  const month = date.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
-  const day = String(date.getUTCDate()).padStart(2, ' ');
-  const time = date.toISOString().slice(11, 19);
-  return `${month} ${day} ${time} ${date.getUTCFullYear()} GMT`;
-}
-
-function colonHex(buf: Buffer): string {
-  return [...buf].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-/**
- * An `openssl x509 -text`-style dump of a certificate followed by its PEM, as some providers and
- * `openssl ca` output publish it. The PEM block is intact, so consumers must accept it.
- */
-export function withTextDump(certPem: string): string {
-  const x = new X509Certificate(certPem);
-  const ec = x.publicKey.asymmetricKeyType === 'ec';
-  const dn = (text: string) => text.split('\n').join(', ').replace(/=/g, ' = ');
-  const lines = [
-    'Certificate:',
-    '    Data:',
-    '        Version: 3 (0x2)',
-    '        Serial Number:',
-    `            ${colonHex(Buffer.from(x.serialNumber, 'hex'))}`,
-    `        Signature Algorithm: ${ec ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption'}`,
-    `        Issuer: ${dn(x.issuer)}`,
-    '        Validity',
-    `            Not Before: ${opensslDate(new Date(x.validFrom))}`,
-    `            Not After : ${opensslDate(new Date(x.validTo))}`,
-    `        Subject: ${dn(x.subject)}`,
-    '        Subject Public Key Info:',
-    `            Public Key Algorithm: ${ec ? 'id-ecPublicKey' : 'rsaEncryption'}`,
-    '        X509v3 extensions:',
-    '            X509v3 Basic Constraints: critical',
-    `                CA:${x.ca ? 'TRUE' : 'FALSE'}`,
-    ...(x.subjectAltName
-      ? ['            X509v3 Subject Alternative Name: ', `                ${x.subjectAltName}`]
-      : []),
-    `    Signature Algorithm: ${ec ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption'}`,
-    '    Signature Value:',
-    `        ${colonHex(Buffer.from(x.fingerprint256.replace(/:/g, ''), 'hex'))}`,
-  ];
-  return `${lines.join('\n')}\n${certPem}`;
+    commonName,
+    keyId: keyIdentifier(key.publicKey),
+    subjectDer: commonNameDer(commonName),
+  };
 }

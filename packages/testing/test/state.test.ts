@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeModel, TestingError } from '../src/index.js';
 import { execTool, removeDir, tempDir } from './helpers.js';
@@ -38,7 +39,11 @@ describe('state file', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
       encoding: 'utf8',
     });
-    await writeFile(`${model.stateFile}.lock`, dead.stdout);
+    // The repo lock's owner record: pid, process start time, host.
+    await writeFile(
+      `${model.stateFile}.lock`,
+      JSON.stringify({ pid: Number(dead.stdout), start: null, host: hostname() }),
+    );
     const { env } = model.hookEnv('install');
     const out = await execTool(model.binDir, 'is-leader', ['--format=json'], env);
     expect(out).toEqual({ stdout: 'false\n', stderr: '', exitCode: 0 });

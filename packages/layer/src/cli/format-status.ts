@@ -1,0 +1,124 @@
+import type { CheckResult } from './check-status.js';
+import { describeExpiry } from './describe-expiry.js';
+import type { FileStatus, TlsClientStatus } from './read-status.js';
+
+/**
+ * The human-readable `tls-client status` table. With `check` (from {@link checkStatus}), the
+ * findings follow, each with its remedy.
+ */
+export function formatStatus(status: TlsClientStatus, check?: CheckResult): string {
+  const lines: string[] = [];
+  const rel = status.relation;
+  lines.push(`unit        ${status.unit ?? '?'} (endpoint ${status.endpoint ?? '?'})`);
+  lines.push(
+    `relation    ${rel.connected ? `${rel.relationIds.join(', ')}; remote units: ${rel.remoteUnits.join(', ') || 'none'}` : 'not connected'}`,
+  );
+  lines.push(`last hook   ${status.lastHook ?? 'never'}${status.lastRun ? ` at ${status.lastRun}` : ''}`);
+  lines.push(`state       ${status.statePath}`);
+  lines.push(
+    `CA          ${status.ca.name ?? '?'}: ${describeTrust(status.ca)}${
+      status.ca.file ? `; copy ${describeFile(status.ca.file)}` : ''
+    }`,
+  );
+  const now = new Date(status.checkedAt);
+  lines.push('');
+  const rows: string[][] = [
+    ['TYPE', 'COMMON NAME', 'STATE', 'NOT AFTER', 'EXPIRY', 'KEY', 'SUBJECT / ISSUER / SANS'],
+  ];
+  for (const c of status.certificates) {
+    rows.push([
+      c.type + (c.deprecatedPath ? ' (deprecated path)' : ''),
+      c.commonName,
+      c.state === 'rejected' ? `rejected (${c.rejectionCode ?? '?'})` : c.state,
+      c.notAfter ? c.notAfter.slice(0, 10) : '-',
+      c.notAfter && !Number.isNaN(now.getTime()) ? describeExpiry(new Date(c.notAfter), now) : '-',
+      c.keyMatches === null ? '-' : c.keyMatches ? 'matches' : 'MISMATCH',
+      c.subject ?? '-',
+    ]);
+    if (c.issuer) rows.push(['', '', '', '', '', '', `issuer: ${c.issuer}`]);
+    if (c.sans.length > 0) rows.push(['', '', '', '', '', '', `sans: ${c.sans.join(', ')}`]);
+    for (const f of c.files)
+      rows.push([
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        `${f.kind}: ${c.state === 'written' || f.exists ? describeFile(f) : `${f.path} (not written yet)`}`,
+      ]);
+    for (const p of c.problems) rows.push(['', '', '', '', '', '', `problem: ${p.code}`]);
+  }
+  if (status.certificates.length === 0) lines.push('no certificates requested');
+  else lines.push(...table(rows));
+  lines.push('');
+  lines.push(`flags       ${status.flags.length === 0 ? 'none' : status.flags[0]}`);
+  for (const flag of status.flags.slice(1)) lines.push(`            ${flag}`);
+  if (status.problems.length > 0) {
+    lines.push('');
+    lines.push('problems (provider data skipped in the last hook):');
+    for (const p of status.problems) lines.push(`  ${p.code}${p.key ? ` [${p.key}]` : ''}: ${p.message}`);
+  }
+  for (const w of status.warnings) lines.push(`warning: ${w}`);
+  if (check !== undefined) {
+    lines.push('');
+    lines.push(`check       ${check.level.toUpperCase()} (exit ${check.exitCode}; ${EXIT_CODE_LEGEND})`);
+    for (const f of check.findings) lines.push(...formatFinding(f));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The exit-code legend of `tls-client check`, as printed wherever the exit code is. */
+export const EXIT_CODE_LEGEND = 'exit codes: 0 = ok, 1 = warnings, 2 = errors';
+
+/** A finding as two lines: what is wrong, then what to do. */
+export function formatFinding(f: CheckResult['findings'][number]): string[] {
+  return [`  ${f.level.padEnd(7)} ${f.subject}: ${f.message}`, `          remedy: ${f.remedy}`];
+}
+
+function describeTrust(ca: TlsClientStatus['ca']): string {
+  const anchor = ca.anchor;
+  if (anchor === null)
+    return ca.installed ? 'installed (anchor not checked)' : 'not installed in the trust store';
+  const paths = anchor.files.map((f) => f.path).join(', ');
+  switch (anchor.state) {
+    case 'trusted':
+      return `trusted (anchor ${paths})`;
+    case 'missing':
+      return `NOT TRUSTED: anchor MISSING (${anchor.files
+        .filter((f) => !f.exists)
+        .map((f) => f.path)
+        .join(', ')})`;
+    case 'changed':
+      return `NOT TRUSTED as installed: anchor CHANGED (${paths})`;
+    case 'update-owed':
+      return `NOT TRUSTED YET: the trust store update failed (anchor ${paths})`;
+    case 'not-recorded':
+      return `NOT TRUSTED: no record in ${anchor.recordPath}`;
+    case 'unreadable':
+      return `UNKNOWN: cannot read ${anchor.recordPath} (${anchor.error?.code ?? '?'})`;
+  }
+}
+
+function describeFile(f: FileStatus): string {
+  if (!f.exists) return `${f.path} MISSING`;
+  const owner = `${f.owner ?? f.uid}:${f.group ?? f.gid}`;
+  const drift = f.matchesRecorded === false ? ' CHANGED since written' : '';
+  const link = f.resolvedPath === null ? '' : ` -> ${f.resolvedPath}`;
+  return `${f.path}${link} ${f.mode} ${owner}${drift}`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      if (i < row.length - 1) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -1,0 +1,36 @@
+/** What the operator can do about provider data the layer rejected, by the problem's code. */
+// A Map, so a code such as `constructor` from relation data is just an unknown code.
+const REMEDIES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    ERR_CERT_WRITER_KEY_MISMATCH:
+      'the provider published a key that does not belong to the certificate: have it re-issue the certificate',
+    ERR_CERT_WRITER_INVALID_PEM:
+      'the provider published something that is not a PEM certificate: have it re-issue the certificate',
+    ERR_CERT_WRITER_INVALID_KEY:
+      'the provider published an unusable private key: have it re-issue the certificate',
+    ERR_CERT_WRITER_KEY_AS_CERT:
+      'the provider published a private key where a certificate belongs: fix the provider charm',
+    ERR_CERT_WRITER_TOO_LARGE: 'the provider published an oversized value: fix the provider charm',
+    ERR_CERT_WRITER_CHAIN_ORDER: "the provider's chain is out of order: fix the chain it publishes",
+    ERR_CERT_WRITER_UNTRUSTED:
+      "the certificate does not chain to the provider's CA: check the provider's CA setup (and the relation for tampering)",
+    ERR_CERT_WRITER_NOT_YET_VALID:
+      'the certificate is not valid yet: check the clocks of the provider and of this machine',
+    ERR_CERT_WRITER_EXPIRED: 'the provider published an expired certificate: have it renew the certificate',
+    ERR_LAYER_INVALID_CA:
+      "the provider's CA is not a usable CA certificate (the previous CA stays trusted): fix the CA it publishes",
+    ERR_LAYER_INVALID_CHAIN:
+      "the provider's chain is unusable (certificates are written without it): fix the chain it publishes",
+    ERR_LAYER_INVALID_CERTIFICATE:
+      'the provider published an unusable certificate: have it re-issue the certificate',
+  }),
+);
+
+/** One line telling the operator what to do about a problem with this code. */
+export function problemRemedy(code: string): string {
+  const known = REMEDIES.get(code);
+  if (known !== undefined) return known;
+  if (code.startsWith('ERR_PROTOCOL_'))
+    return 'the provider published relation data this unit cannot read: check the provider charm (its version and its log)';
+  return 'the provider published data this unit cannot use: check the provider charm and its log';
+}
