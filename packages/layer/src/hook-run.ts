@@ -21,6 +21,7 @@ import {
 import { testKillPoint } from './test-kill-point.js';
 import type { CertificateInfo, HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
 import {
+  finishInterruptedWrites,
   type OutputContext,
   withdraw,
   writeCa,
@@ -99,6 +100,8 @@ export class HookRun {
     const { store, ctx } = this;
     for (const entry of this.pending.values()) applyRequest(store, entry);
     this.pending.clear();
+    // A pair write a crash interrupted is finished first, so nothing below sees a torn pair.
+    await finishInterruptedWrites(this.#out);
 
     // The layer's own work runs as `hook` handlers, before any flag handler of the charm, in the
     // same dispatch and the same transaction.

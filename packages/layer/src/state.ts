@@ -92,6 +92,11 @@ export interface LayerState {
     sha256: string | null;
     installed: boolean;
     path: string | null;
+    /**
+     * The CA installer's record file the hooks used (it moves under `TLS_CLIENT_TRUST_ROOT`), so
+     * that `tls-client status` checks the same trust store. Absent in states written before it.
+     */
+    recordPath?: string | undefined;
   };
   certificates: Record<string, RecordedCertificate>;
   problems: Problem[];

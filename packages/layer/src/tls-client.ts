@@ -101,7 +101,7 @@ export type Handler = () => void | Promise<void>;
 
 /** A charm handler waiting for `run()`; internal. */
 export interface HandlerRegistration {
-  kind: 'when' | 'whenNot' | 'whenAny' | 'whenNone';
+  kind: 'when' | 'whenAny' | 'whenNone';
   flags: string | string[];
   handler: Handler;
   name: string | undefined;
@@ -200,9 +200,12 @@ export class TlsClient {
   when(flags: string | string[], handler: Handler, name?: string): this {
     return this.#register('when', flags, handler, name);
   }
-  /** Runs `handler` in `run()` while none of `flags` is set (reactive's `when_not`). */
+  /**
+   * Runs `handler` in `run()` while none of `flags` is set (reactive's `when_not`).
+   * @deprecated The same as {@link TlsClient.whenNone}, as in `@tls-client/flags`; use that.
+   */
   whenNot(flags: string | string[], handler: Handler, name?: string): this {
-    return this.#register('whenNot', flags, handler, name);
+    return this.#register('whenNone', flags, handler, name);
   }
   /** Runs `handler` in `run()` while any of `flags` is set. */
   whenAny(flags: string | string[], handler: Handler, name?: string): this {

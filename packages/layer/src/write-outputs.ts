@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { CaInstaller } from '@tls-client/ca-installer';
 import {
   type FileResult,
+  finishInterruptedWrite,
   writeCaCertificate,
   writeCertificate,
   writeFileAtomic,
@@ -53,6 +54,33 @@ export interface OutputContext {
   readonly warnings: string[];
   readonly changed: ChangedCertificate[];
   caInstalled: boolean;
+}
+
+/**
+ * Completes every certificate/key pair write that a crash interrupted (a journaled write: the paths
+ * are in different directories), before anything else of the hook reads or writes the files. A
+ * pair without a journal costs one `lstat`.
+ */
+export async function finishInterruptedWrites(out: OutputContext): Promise<void> {
+  const registry = out.store.getValue<PathRegistry>(PATHS_KEY) ?? {};
+  const keys = Object.values(registry)
+    .flatMap((byCn) => Object.values(byCn ?? {}))
+    .filter((p) => p.crt !== null && p.key !== null)
+    .map((p) => p.key as string);
+  await Promise.all(
+    keys.map(async (key) => {
+      try {
+        await finishInterruptedWrite(key);
+      } catch (error) {
+        throw wrapError(
+          'ERR_LAYER_WRITE_FAILED',
+          `cannot finish the interrupted write of ${key}`,
+          error,
+          key,
+        );
+      }
+    }),
+  );
 }
 
 function sha256(text: string): string {
@@ -110,7 +138,7 @@ export async function writeCa(out: OutputContext, ca: string | undefined): Promi
         error,
       );
     }
-    out.state.ca = { ...out.state.ca, name, installed: true };
+    out.state.ca = { ...out.state.ca, name, installed: true, recordPath: installer.recordPath };
     store.set(TLS_CLIENT_FLAGS.caInstalled);
   }
   out.state.ca.sha256 = caSha;
