@@ -72,7 +72,7 @@ const nobodyCanRunCli = await (async () => {
   }
 })();
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const anchorPath = (h: Harness) => join(h.root, 'usr', 'local', 'share', 'ca-certificates', 'myapp.crt');
 
@@ -97,7 +97,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('tls-client CLI (update-ca
     expect(table.stdout).toMatch(
       /server\s+myapp\.internal\s+written\s+\d{4}-\d\d-\d\d\s+expires in 36\d days\s+matches/,
     );
-    expect(table.stdout).toMatch(new RegExp(`key: ${escape(files.serverKey)}( -> \\S+)? 0600`));
+    expect(table.stdout).toMatch(new RegExp(`key: ${escapeRegExp(files.serverKey)}( -> \\S+)? 0600`));
     expect(table.stdout).toContain(`myapp: trusted (anchor ${anchorPath(h)})`);
     expect(table.stdout).toContain('tls_client.certs.saved');
     expect(table.stdout).toContain(`check       OK (exit 0; ${LEGEND})`);
