@@ -6,6 +6,7 @@ import {
   mkdtemp,
   readdir,
   readFile,
+  realpath,
   rename,
   rm,
   symlink,
@@ -71,6 +72,8 @@ const nobodyCanRunCli = await (async () => {
   }
 })();
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const anchorPath = (h: Harness) => join(h.root, 'usr', 'local', 'share', 'ca-certificates', 'myapp.crt');
 
 describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('tls-client CLI (update-ca-certificates found)', () => {
@@ -94,7 +97,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('tls-client CLI (update-ca
     expect(table.stdout).toMatch(
       /server\s+myapp\.internal\s+written\s+\d{4}-\d\d-\d\d\s+expires in 36\d days\s+matches/,
     );
-    expect(table.stdout).toContain(`key: ${files.serverKey} 0600`);
+    expect(table.stdout).toMatch(new RegExp(`key: ${escapeRegExp(files.serverKey)}( -> \\S+)? 0600`));
     expect(table.stdout).toContain(`myapp: trusted (anchor ${anchorPath(h)})`);
     expect(table.stdout).toContain('tls_client.certs.saved');
     expect(table.stdout).toContain(`check       OK (exit 0; ${LEGEND})`);
@@ -247,12 +250,17 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('tls-client CLI (update-ca
     await h.setSpec(standardSpec(h.out));
     await connectAndIssue(h, ca);
     const files = standardFiles(h.out);
-    const versioned = join(h.out, 'server', '..2026_12_01_v1');
-    await mkdir(versioned);
-    for (const name of ['server.crt', 'server.key']) {
-      await rename(join(h.out, 'server', name), join(versioned, name));
-      await symlink(join('..2026_12_01_v1', name), join(h.out, 'server', name));
+    if (!(await lstat(files.serverCert)).isSymbolicLink()) {
+      // A layer that writes regular files: lay the pair out as an atomic swap would.
+      const versioned = join(h.out, 'server', '..2026_12_01_v1');
+      await mkdir(versioned);
+      for (const name of ['server.crt', 'server.key']) {
+        await rename(join(h.out, 'server', name), join(versioned, name));
+        await symlink(join('..2026_12_01_v1', name), join(h.out, 'server', name));
+      }
     }
+    const [certTarget, keyTarget] = [await realpath(files.serverCert), await realpath(files.serverKey)];
+    expect(dirname(certTarget)).not.toBe(join(h.out, 'server'));
     const where = ['--charm-dir', h.charmDir, '--trust-root', h.root];
 
     const status = JSON.parse((await cli(['status', '--json', ...where])).stdout) as TlsClientStatus;
@@ -262,23 +270,23 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('tls-client CLI (update-ca
       expect.objectContaining({
         kind: 'cert',
         path: files.serverCert,
-        resolvedPath: join(versioned, 'server.crt'),
+        resolvedPath: certTarget,
         matchesRecorded: true,
       }),
       expect.objectContaining({
         kind: 'key',
         path: files.serverKey,
-        resolvedPath: join(versioned, 'server.key'),
+        resolvedPath: keyTarget,
         mode: '0600',
         matchesRecorded: true,
       }),
     ]);
     const table = await cli(['status', ...where]);
-    expect(table.stdout).toContain(`key: ${files.serverKey} -> ${join(versioned, 'server.key')} 0600`);
+    expect(table.stdout).toContain(`key: ${files.serverKey} -> ${keyTarget} 0600`);
     expect((await cli(['check', ...where])).code).toBe(0);
 
     // A dangling link is a missing file.
-    await rm(join(versioned, 'server.key'));
+    await rm(keyTarget);
     const check = JSON.parse((await cli(['check', '--json', ...where])).stdout) as CheckResult;
     expect(check.findings).toContainEqual(
       expect.objectContaining({ level: 'error', kind: 'file-missing', subject: 'server/myapp.internal' }),
