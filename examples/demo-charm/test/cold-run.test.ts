@@ -141,12 +141,22 @@ describe('the packed demo charm, cold', () => {
     expect(mode(join(certs(), 'client.key'))).toBe('600');
     expect(mode(join(certs(), 'server.crt'))).toBe('644');
     expect(mode(join(certs(), 'ca.crt'))).toBe('644');
-    expect(mode(join(charmDir, '.tls-client'))).toBe('700');
+    // The fake gives every hook a sandboxed 0700 state dir (TLS_CLIENT_STATE_DIR), as the layer wants it.
+    expect(mode(model.stateDir!)).toBe('700');
     expect(bundleContains(bundle(), ca.caPem)).toBe(true);
   });
 
   it('keeps a steady relation-changed lean: no write, no relation-set, no status-set, no INFO log', async () => {
-    const before = readdirSync(certs()).map((f) => readFileSync(join(certs(), f), 'utf8'));
+    // The visible names are symlinks into the pair's version directory (cert-writer's atomic pair
+    // swap): compare what they show, and the directory listing, which a new version would change.
+    const snapshot = () => {
+      const names = readdirSync(certs()).sort();
+      return {
+        names,
+        content: names.filter((f) => !f.startsWith('.')).map((f) => readFileSync(join(certs(), f), 'utf8')),
+      };
+    };
+    const before = snapshot();
     const run = await hook('steady', 'certificates-relation-changed');
     expect(run.exitCode, run.stderr).toBe(0);
     const tools = run.calls.map((c) => c.tool);
@@ -157,7 +167,7 @@ describe('the packed demo charm, cold', () => {
     expect(tools).not.toContain('network-get');
     expect(run.calls.filter((c) => c.tool === 'juju-log' && !c.args.includes('DEBUG'))).toEqual([]);
     expect(run.calls.length).toBeLessThanOrEqual(6);
-    expect(readdirSync(certs()).map((f) => readFileSync(join(certs(), f), 'utf8'))).toEqual(before);
+    expect(snapshot()).toEqual(before);
   });
 
   it('follows a CA rotation: new files, new CA trusted, old one gone', async () => {
