@@ -94,8 +94,14 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
 
     // A steady hook: no relation-set, no secret call, no write, no update-ca-certificates.
     const updates = await h.updateCalls();
-    const steady = await h.hook('certificates-relation-changed', { relationId: rel });
+    // The CSR package (and node-forge under it) is not even loaded: any load of node-forge throws.
+    const forbid = join(import.meta.dirname, 'fixtures', 'forbid-forge.mjs');
+    const steady = await h.hook('certificates-relation-changed', {
+      relationId: rel,
+      env: { NODE_OPTIONS: `--import ${forbid}` },
+    });
     expectOk(steady);
+    expect(steady.last.result?.dialects).toEqual({ [rel]: 'v4' });
     const tools = steady.calls.map((c) => c.tool);
     expect(tools.filter((t) => t === 'relation-set')).toEqual([]);
     expect(tools.filter((t) => t.startsWith('secret-'))).toEqual([]);
@@ -147,6 +153,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     const second = await pairMatches(h);
     expect(second.key).toBe(first.key);
     expect(second.cert.fingerprint256).not.toBe(first.cert.fingerprint256);
+    expect(run.last.result?.renewed).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
   });
 
   it('renews on any hook past the renewal time when the model has no secrets (Juju 2.9)', async () => {
