@@ -345,4 +345,51 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     expect(await readFile(join(h.out, 'ca', 'ca.crt'), 'utf8')).not.toBe(caA);
     expect(run.last.result?.dialects).toEqual({ [relB]: 'v4' });
   });
+
+  it('rotateKey: the old pair stays until the new certificate arrives, then both switch together', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+    const rel = await connectV4(h, ca);
+    const old = await pairMatches(h);
+    await h.setSpec({ ...v4Spec(h.out), rotateKey: { type: 'server', commonName: 'myapp.internal' } });
+    expectOk(await h.hook('config-changed'));
+    await h.setSpec(v4Spec(h.out));
+    const still = await pairMatches(h);
+    expect(still.key).toBe(old.key);
+    await ca.answerV4(h.model, rel);
+    const run = await h.hook('certificates-relation-changed', { relationId: rel });
+    expectOk(run);
+    const now = await pairMatches(h);
+    expect(now.key).not.toBe(old.key);
+    expect(run.last.result?.rotated).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
+  });
+
+  it('a request_errors entry for our CSR is a problem with the provider code, name and message', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const ca = await EmbeddedCa.create({ keyType: 'rsa', refuseIpSans: true });
+    expectOk(await h.hook('install'));
+    const rel = h.model.addRelation('certificates', 'lego');
+    h.model.addRemoteUnit(rel, 'lego/0');
+    expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+    await ca.answerV4(h.model, rel);
+    const run = await h.hook('certificates-relation-changed', { relationId: rel });
+    expectOk(run);
+    expect(run.last.problems).toEqual([
+      expect.objectContaining({
+        code: 'ERR_LAYER_REQUEST_REFUSED',
+        key: 'request_errors',
+        severity: 'error',
+      }),
+    ]);
+    expect(run.last.problems?.[0]?.message).toContain('IP_NOT_ALLOWED (101)');
+    expect(h.model.logs().some((l) => l.level === 'ERROR' && l.message.includes('IP_NOT_ALLOWED'))).toBe(
+      true,
+    );
+    // Not retried (101 is not SERVER_NOT_AVAILABLE): the same CSR stays until the request changes.
+    const csr = csrsOf(h, rel);
+    expectOk(await h.hook('update-status'));
+    expect(csrsOf(h, rel)).toEqual(csr);
+  });
 });
