@@ -55,7 +55,12 @@ async function main(): Promise<void> {
     configError = error.message;
   }
 
-  const client = new TlsClient({ endpoint: ENDPOINT, ...(paths ? { caCertificatePath: paths.caCert } : {}) });
+  // The legacy story until the demo's `protocol` config option lands (issue 13 item 10, v4ops).
+  const client = new TlsClient({
+    endpoint: ENDPOINT,
+    protocol: 'legacy',
+    ...(paths ? { caCertificatePath: paths.caCert } : {}),
+  });
   if (paths) {
     const { ingress, others } = inputs;
     const sans = [...new Set([ingress, ...others, hostname()])];

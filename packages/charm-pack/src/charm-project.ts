@@ -34,8 +34,11 @@ export interface ReadCharmProjectOptions {
   entry?: string | undefined;
 }
 
-/** Test tooling that is never charm code, whatever a project declares. */
-const ALWAYS_DEV_ONLY = ['node-forge', '@tls-client/testing', 'vitest', 'typescript'];
+/**
+ * Test tooling that is never charm code, whatever a project declares. node-forge is not in it: the
+ * layer's v4 dialect loads it (through `@tls-client/csr`, lazily) to make CSRs on the unit.
+ */
+const ALWAYS_DEV_ONLY = ['@tls-client/testing', 'vitest', 'typescript'];
 
 /** Copied when present, besides metadata.yaml. */
 const OPTIONAL_FILES = ['config.yaml', 'actions.yaml', 'LICENSE', 'README.md', 'icon.svg'];

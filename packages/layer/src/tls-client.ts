@@ -52,6 +52,18 @@ export interface TlsClientOptions {
    * `false` only for a provider that publishes a `ca` unrelated to the certificates it issues.
    */
   verifyChain?: boolean;
+  /**
+   * The dialect: `'legacy'` (the provider makes the key), `'v4'` (CSRs; the key never leaves the
+   * unit) or `'auto'` (default: both side by side until the provider answers in one, then only that
+   * one; against a legacy provider the key then travels, as legacy requires).
+   */
+  protocol?: 'auto' | 'legacy' | 'v4';
+  /** v4: renew once this fraction of a certificate's validity has passed; `0.5 < f ≤ 1`, default `0.9`. */
+  renewAt?: number;
+  /** v4: make a new key at each renewal (default `false`: the key is kept). */
+  rotateKeyOnRenewal?: boolean;
+  /** v4: the key type made on the unit: `'rsa'` (2048 bits, default, as the Python requirer) or `'ec'` (P-256). */
+  keyType?: 'rsa' | 'ec';
   /** The environment: hook context, `TLS_CLIENT_STATE_DIR`, `TLS_CLIENT_TRUST_ROOT`, `TLS_CLIENT_DISTRO`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -76,6 +88,12 @@ export interface RunResult {
   changes: Changes;
   /** Every certificate the layer holds files for, with its expiry (expired ones are kept; see README). */
   certificates: CertificateInfo[];
+  /** The dialect of each relation on the endpoint (`'unknown'` while `auto` still waits). */
+  dialects: Record<string, 'legacy' | 'v4' | 'unknown'>;
+  /** v4: certificates renewed in this hook (a renewal's or a revocation's new certificate arrived). */
+  renewed: { type: CertType; commonName: string }[];
+  /** v4: certificates whose key rotation completed in this hook (new key and certificate written together). */
+  rotated: { type: CertType; commonName: string }[];
 }
 
 /** A certificate the layer wrote, as {@link RunResult.certificates} lists it. */
@@ -94,6 +112,10 @@ export type ResolvedOptions = TlsClientOptions & {
   installCa: boolean;
   keepCaOnBroken: boolean;
   verifyChain: boolean;
+  protocol: 'auto' | 'legacy' | 'v4';
+  renewAt: number;
+  rotateKeyOnRenewal: boolean;
+  keyType: 'rsa' | 'ec';
 };
 
 /** A flag handler of the charm. */
@@ -130,6 +152,7 @@ export class TlsClient {
   readonly #env: NodeJS.ProcessEnv;
   readonly #pending = new Map<string, PendingRequest>();
   readonly #handlers: HandlerRegistration[] = [];
+  readonly #rotateKeys = new Set<string>();
   #store: FlagStore | undefined;
   #problems: Problem[] = [];
   #running = false;
@@ -148,8 +171,24 @@ export class TlsClient {
       const value = options[name];
       if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string`);
     }
+    if (options.protocol !== undefined && !['auto', 'legacy', 'v4'].includes(options.protocol)) {
+      throw new TypeError("protocol must be 'auto', 'legacy' or 'v4'");
+    }
+    if (
+      options.renewAt !== undefined &&
+      (typeof options.renewAt !== 'number' || !(options.renewAt > 0.5 && options.renewAt <= 1))
+    ) {
+      throw new TypeError('renewAt must be a number with 0.5 < renewAt <= 1');
+    }
+    if (options.keyType !== undefined && options.keyType !== 'rsa' && options.keyType !== 'ec') {
+      throw new TypeError("keyType must be 'rsa' or 'ec'");
+    }
     this.#options = {
       ...options,
+      protocol: options.protocol ?? 'auto',
+      renewAt: options.renewAt ?? 0.9,
+      rotateKeyOnRenewal: options.rotateKeyOnRenewal ?? false,
+      keyType: options.keyType ?? 'rsa',
       endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
       installCa: options.installCa ?? true,
       keepCaOnBroken: options.keepCaOnBroken ?? false,
@@ -194,6 +233,21 @@ export class TlsClient {
   /** Requests an intermediate CA certificate. */
   requestIntermediateCert(commonName: string, sans?: readonly string[], files?: CertFileOptions): void {
     this.#request('intermediate', commonName, sans ?? [], files, false);
+  }
+
+  /**
+   * v4: makes a new key and a new CSR for this certificate in the next `run()`. The files switch only
+   * when the new certificate arrives; until then the old certificate and key stay as a matching pair.
+   * @throws TypeError for an unknown type or an empty common name.
+   */
+  rotateKey(type: CertType, commonName: string): void {
+    if (!['server', 'client', 'application', 'intermediate'].includes(type)) {
+      throw new TypeError(`unknown certificate type ${JSON.stringify(type)}`);
+    }
+    if (typeof commonName !== 'string' || commonName === '') {
+      throw new TypeError('commonName must be a non-empty string');
+    }
+    this.#rotateKeys.add(certId(type, commonName));
   }
 
   /** Runs `handler` in `run()` while all of `flags` are set, after the layer's own work. */
@@ -300,7 +354,17 @@ export class TlsClient {
       }
       this.#store = store;
       const tools = new HookTools({ env: this.#env });
-      const hookRun = new HookRun(this.#options, this.#env, ctx, store, tools, this.#pending, this.#handlers);
+      const hookRun = new HookRun(
+        this.#options,
+        this.#env,
+        ctx,
+        store,
+        tools,
+        this.#pending,
+        this.#handlers,
+        undefined,
+        this.#rotateKeys,
+      );
       try {
         await runHook(store, () => hookRun.execute());
       } catch (error) {

@@ -36,6 +36,8 @@ export interface CharmSpec {
   clearChanged?: boolean;
   /** Register `tls.whenChanged`, which records what it was given in `changesSeen`. */
   whenChanged?: boolean;
+  /** Call `tls.rotateKey(type, commonName)` before `run()`. */
+  rotateKey?: { type: string; commonName: string };
 }
 
 /** What the fixture charm writes to `last-run.json`. */
@@ -61,7 +63,14 @@ export interface Harness {
   setSpec(spec: CharmSpec): Promise<void>;
   hook(
     name: string,
-    options?: { relationId?: string; remoteUnit?: string; env?: Record<string, string> },
+    options?: {
+      relationId?: string;
+      remoteUnit?: string;
+      env?: Record<string, string>;
+      secretId?: string;
+      secretLabel?: string;
+      secretRevision?: number;
+    },
   ): Promise<HookRun & { last: LastRun }>;
   /** How many times update-ca-certificates ran. */
   updateCalls(): Promise<number>;
