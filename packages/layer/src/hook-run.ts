@@ -1,7 +1,7 @@
 import { Dispatcher, type FlagStore } from '@tls-client/flags';
 import { type HookContext, type HookTools, RelationDataView } from '@tls-client/hookenv';
 import { makeChanges } from './changes.js';
-import type { CheckedView, RawProblem } from './check-provider-data.js';
+import { type CheckedView, checkCaBundle, type RawProblem } from './check-provider-data.js';
 import { classifyProblem } from './classify-problems.js';
 import { type Dialect, legacyDialect } from './dialect.js';
 import { clearEndpointFlags, updateEndpointFlags } from './endpoint-flags.js';
@@ -20,6 +20,8 @@ import {
 } from './state.js';
 import { testKillPoint } from './test-kill-point.js';
 import type { CertificateInfo, HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
+import { runAppCertificates } from './v4-app-certificate.js';
+import { DEFAULT_RENEW_AT } from './v4-app-mode.js';
 import {
   type OutputContext,
   withdraw,
@@ -144,6 +146,8 @@ export class HookRun {
         this.#rawProblems.push(...result.problems);
         const view = result.checked;
         checked = view;
+        // Hook point (v4 APP mode): the application certificate comes from v4-app-certificate.ts.
+        if (this.options.protocol === 'v4') await this.#applicationCertificates(read, view);
         this.#caChanged = updateEndpointFlags(store, this.options.endpoint, view).caChanged;
         await writeCa(this.#out, view.ca);
         await writeCertificates(this.#out, view);
@@ -240,10 +244,49 @@ export class HookRun {
     }
   }
 
+  /**
+   * v4 APP mode: the application certificate, shared by the units through an application secret
+   * and published by the leader in the application databag (v4-app-certificate.ts), goes into the
+   * view the writers read, with its CA when the unit certificates brought none.
+   */
+  async #applicationCertificates(
+    read: { ids: string[]; units: { relationId: string; unit: string }[] },
+    view: CheckedView,
+  ): Promise<void> {
+    const relationId = read.ids[0];
+    const provider = read.units.find((u) => u.relationId === relationId);
+    if (relationId === undefined || provider === undefined) return;
+    const requests = (this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? []).filter(
+      (r) => r.type === 'application',
+    );
+    const app = await runAppCertificates({
+      tools: this.tools,
+      view: this.#view,
+      store: this.store,
+      endpoint: this.options.endpoint,
+      relationId,
+      remoteApp: provider.unit.slice(0, provider.unit.indexOf('/')),
+      appName: this.ctx.appName,
+      requests,
+      verifyChain: this.options.verifyChain,
+      renewAt: DEFAULT_RENEW_AT,
+      now: new Date(),
+      tool: (fn) => this.#tool(fn),
+    });
+    this.#rawProblems.push(...app.problems);
+    view.application = app.checked;
+    if (view.ca === undefined && app.ca !== undefined) {
+      const ca = checkCaBundle(app.ca);
+      if (ca.ok) view.ca = ca.pem;
+    }
+  }
+
   async #publish(relationId: string, published: Readonly<Record<string, string>>): Promise<void> {
+    const all = this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? [];
     const changes = this.dialect.requestChanges({
       unitName: this.ctx.unitName,
-      requests: this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? [],
+      // Hook point (v4 APP mode): application requests go to the application databag instead.
+      requests: this.options.protocol === 'v4' ? all.filter((r) => r.type !== 'application') : all,
       published,
     });
     if (changes === undefined) return;

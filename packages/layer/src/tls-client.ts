@@ -52,6 +52,12 @@ export interface TlsClientOptions {
    * `false` only for a provider that publishes a `ca` unrelated to the certificates it issues.
    */
   verifyChain?: boolean;
+  /**
+   * The dialect of the relation: `'v4'` (CSR-based: keys stay on the unit), `'legacy'` (the
+   * reactive protocol: the provider makes the keys), or `'auto'` (default). With `'v4'`,
+   * `requestApplicationCert` runs in v4 APP mode (see the README).
+   */
+  protocol?: 'auto' | 'legacy' | 'v4';
   /** The environment: hook context, `TLS_CLIENT_STATE_DIR`, `TLS_CLIENT_TRUST_ROOT`, `TLS_CLIENT_DISTRO`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -147,6 +153,9 @@ export class TlsClient {
     ] as const) {
       const value = options[name];
       if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+    }
+    if (options.protocol !== undefined && !['auto', 'legacy', 'v4'].includes(options.protocol)) {
+      throw new TypeError("protocol must be 'auto', 'legacy' or 'v4'");
     }
     this.#options = {
       ...options,

@@ -97,6 +97,7 @@ export async function runAppCertificates(deps: AppCertificateDeps): Promise<AppC
       appSteady({ record, request, certificatesDigest, pathsDigest, leader, publishedCsrs, renewalDue: due })
     ) {
       csrs.push(record!.csr);
+      result.ca ??= record!.ca ?? undefined;
       continue;
     }
     if (decoded === undefined) {
@@ -125,19 +126,22 @@ export async function runAppCertificates(deps: AppCertificateDeps): Promise<AppC
       request: secret.request ?? requestFingerprint(request),
       certificates: certificatesDigest,
       paths: pathsDigest,
-      certificate: record?.csr === csr ? record.certificate : undefined,
-      notBefore: record?.csr === csr ? record.notBefore : undefined,
-      notAfter: record?.csr === csr ? record.notAfter : undefined,
+      ca: record?.csr === csr ? record.ca : null,
+      certificate: record?.csr === csr ? record.certificate : null,
+      notBefore: record?.csr === csr ? record.notBefore : null,
+      notAfter: record?.csr === csr ? record.notAfter : null,
     };
     const checked =
       answer.kind === 'issued' ? check(request, answer, secret, deps, result.problems) : undefined;
     if (checked !== undefined && answer.kind === 'issued') {
       result.checked ??= checked;
       result.ca ??= answer.entry.ca;
+      next.ca = answer.entry.ca;
       next.certificate = digest(answer.entry.certificate);
       next.notBefore = checked.validated.certificate.notBefore.toISOString();
       next.notAfter = checked.validated.certificate.notAfter.toISOString();
     }
+    result.ca ??= next.ca ?? undefined;
     if (JSON.stringify(next) !== JSON.stringify(record)) {
       records[request.commonName] = next;
       changed = true;

@@ -12,6 +12,9 @@ import { type ProviderCertificateEntry, pemEquals } from '@tls-client/protocol/v
 /** Flag-store value key of what each unit last saw of the application certificates. */
 export const APP_STATE_KEY = 'layer.tls-client.v4-app';
 
+/** The renewal fraction of the validity, as the Python library's default. */
+export const DEFAULT_RENEW_AT = 0.9;
+
 /** The secret's content keys (Juju keys: lowercase, `-`). */
 export const APP_SECRET_KEYS = { privateKey: 'private-key', csr: 'csr', request: 'request' } as const;
 
@@ -30,7 +33,7 @@ export interface AppSecret {
   request: string | undefined;
 }
 
-/** What one unit remembers of one application certificate (flag store, {@link APP_STATE_KEY}). */
+/** What one unit remembers of one application certificate (flag store, {@link APP_STATE_KEY}; JSON, so `null` for none). */
 export interface AppRecord {
   /** The label of the application secret. */
   label: string;
@@ -42,11 +45,13 @@ export interface AppRecord {
   certificates: string;
   /** {@link digest} of the path registry entry the files were written for. */
   paths: string;
-  /** SHA-256 of the certificate PEM written; undefined while none is. */
-  certificate: string | undefined;
+  /** The CA of that certificate (public), kept for the hooks that skip the provider's data. */
+  ca: string | null;
+  /** SHA-256 of the certificate PEM written; null while none is. */
+  certificate: string | null;
   /** Validity of that certificate (ISO), for the renewal time. */
-  notBefore: string | undefined;
-  notAfter: string | undefined;
+  notBefore: string | null;
+  notAfter: string | null;
 }
 
 /** Every application certificate's record, by common name. */
@@ -130,11 +135,11 @@ export function findAppAnswer(
 
 /** Whether `fraction` of the validity has passed at `now` (0.5 < fraction ≤ 1). */
 export function renewalDue(
-  validity: { notBefore: string | undefined; notAfter: string | undefined },
+  validity: { notBefore: string | null | undefined; notAfter: string | null | undefined },
   now: Date,
   fraction: number,
 ): boolean {
-  if (validity.notBefore === undefined || validity.notAfter === undefined) return false;
+  if (validity.notBefore == null || validity.notAfter == null) return false;
   const start = Date.parse(validity.notBefore);
   const end = Date.parse(validity.notAfter);
   if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return false;

@@ -35,6 +35,7 @@ function record(overrides: Partial<AppRecord> = {}): AppRecord {
     request: requestFingerprint(request),
     certificates: 'd1',
     paths: 'p1',
+    ca: 'CA',
     certificate: 'c1',
     notBefore: '2026-01-01T00:00:00.000Z',
     notAfter: '2026-01-11T00:00:00.000Z',
@@ -105,7 +106,7 @@ describe('renewalDue', () => {
     expect(renewalDue(validity, new Date('2026-01-10T00:00:00.000Z'), 0.9)).toBe(true);
   });
   it('is never due without a certificate or with nonsense dates', () => {
-    expect(renewalDue({ notBefore: undefined, notAfter: undefined }, new Date(), 0.9)).toBe(false);
+    expect(renewalDue({ notBefore: null, notAfter: null }, new Date(), 0.9)).toBe(false);
     expect(renewalDue({ notBefore: validity.notAfter, notAfter: validity.notBefore }, new Date(), 0.9)).toBe(
       false,
     );
