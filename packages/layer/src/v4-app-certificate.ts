@@ -141,6 +141,8 @@ export async function runAppCertificates(deps: AppCertificateDeps): Promise<AppC
       next.notBefore = checked.validated.certificate.notBefore.toISOString();
       next.notAfter = checked.validated.certificate.notAfter.toISOString();
     }
+    // With bad provider data, look again next hook, so the problem stays reported while it lasts.
+    if (result.problems.length > 0) next.certificates = record?.certificates ?? '';
     result.ca ??= next.ca ?? undefined;
     if (JSON.stringify(next) !== JSON.stringify(record)) {
       records[request.commonName] = next;

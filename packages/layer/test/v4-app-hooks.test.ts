@@ -231,4 +231,44 @@ describeIfUpdate('v4 APP mode: a leader and a non-leader share one application c
     expect(run.last.result!.filesWritten).toEqual([]);
     expect(follower.model.secrets()).toEqual([]);
   });
+  it('a leader killed after making the secret leaves nothing; the next hook makes exactly one key', async () => {
+    await setup();
+    const killed = await leader.hook('certificates-relation-changed', {
+      env: { TLS_CLIENT_TEST_KILL_AT: 'after-writes' },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(toolNames(killed)).toContain('secret-add');
+    // Juju drops a failed hook's secret changes and relation settings together.
+    expect(leader.model.secrets()).toEqual([]);
+    expect(leader.model.localAppData(rel)).toEqual({});
+    const run = await leader.hook('certificates-relation-changed');
+    expect(run.last).toMatchObject({ ok: true });
+    const secret = appSecret(leader.model);
+    const published = decodeRequirerRequests({
+      units: [],
+      apps: [{ relationId: rel, app: 'myapp', data: leader.model.localAppData(rel) }],
+    }).requests;
+    expect(published.map((r) => r.certificateSigningRequest)).toEqual([secret.csr]);
+  });
+
+  it('bad provider data for the application CSR: the hook succeeds, the old pair stays, a problem is reported', async () => {
+    await setup();
+    await converge();
+    const cert = await readFile(join(leader.out, 'app.crt'), 'utf8');
+    for (const fault of ['wrong-key', 'garbage-json'] as const) {
+      await ca.answerV4(leader.model, rel, { fault });
+      share(leader.model, follower.model, rel);
+      for (const unit of [leader, follower]) {
+        const run = await unit.hook('certificates-relation-changed');
+        expect(run.last, fault).toMatchObject({ ok: true });
+        expect(run.last.problems!.length, fault).toBeGreaterThan(0);
+        expect(JSON.stringify(run.last.problems)).not.toContain('-----BEGIN');
+        expect(run.last.result!.changes.certificates, fault).toEqual([]);
+        expect(await readFile(join(unit.out, 'app.crt'), 'utf8')).toBe(cert);
+        // Still reported on the next hook, while the data stays bad.
+        const again = await unit.hook('update-status');
+        expect(again.last.problems!.length, fault).toBeGreaterThan(0);
+      }
+    }
+  });
 });
