@@ -73,8 +73,11 @@ export async function runAppCertificates(deps: AppCertificateDeps): Promise<AppC
   const result: AppCertificateResult = { checked: undefined, ca: undefined, problems: [] };
   if (deps.requests.length === 0) return result;
 
-  const leader = await tool(() => tools.isLeader());
-  const providerApp = await tool(() => view.getApp(relationId, deps.remoteApp));
+  // Hook tools are processes: the two reads every unit needs run side by side.
+  const [leader, providerApp] = await Promise.all([
+    tool(() => tools.isLeader()),
+    tool(() => view.getApp(relationId, deps.remoteApp)),
+  ]);
   const certificatesDigest = digest(providerApp[CERTIFICATES_KEY]);
   const ours = leader ? await tool(() => view.getApp(relationId, deps.appName)) : {};
   const publishedCsrs = leader
