@@ -21,7 +21,6 @@ import {
 import { testKillPoint } from './test-kill-point.js';
 import type { CertificateInfo, HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
 import { runAppCertificates } from './v4-app-certificate.js';
-import { DEFAULT_RENEW_AT } from './v4-app-mode.js';
 import {
   type OutputContext,
   withdraw,
@@ -269,7 +268,7 @@ export class HookRun {
       appName: this.ctx.appName,
       requests,
       verifyChain: this.options.verifyChain,
-      renewAt: DEFAULT_RENEW_AT,
+      renewAt: this.options.renewAt,
       now: new Date(),
       tool: (fn) => this.#tool(fn),
     });

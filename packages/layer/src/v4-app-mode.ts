@@ -12,9 +12,6 @@ import { type ProviderCertificateEntry, pemEquals } from '@tls-client/protocol/v
 /** Flag-store value key of what each unit last saw of the application certificates. */
 export const APP_STATE_KEY = 'layer.tls-client.v4-app';
 
-/** The renewal fraction of the validity, as the Python library's default. */
-export const DEFAULT_RENEW_AT = 0.9;
-
 /** The secret's content keys (Juju keys: lowercase, `-`). */
 export const APP_SECRET_KEYS = { privateKey: 'private-key', csr: 'csr', request: 'request' } as const;
 
