@@ -269,6 +269,8 @@ export class HookRun {
       requests,
       verifyChain: this.options.verifyChain,
       renewAt: this.options.renewAt,
+      keyType: this.options.keyType,
+      rotateKeyOnRenewal: this.options.rotateKeyOnRenewal,
       now: new Date(),
       tool: (fn) => this.#tool(fn),
     });

@@ -45,6 +45,10 @@ export interface AppCertificateDeps {
   verifyChain: boolean;
   /** Renewal fraction of the validity, 0.5 < f ≤ 1. */
   renewAt: number;
+  /** The type of a new key. */
+  keyType: 'rsa' | 'ec';
+  /** A renewal by time also makes a new key. */
+  rotateKeyOnRenewal: boolean;
   now: Date;
   /** Wraps a hook-tool call so that its failure becomes our error. */
   tool: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -114,7 +118,13 @@ export async function runAppCertificates(deps: AppCertificateDeps): Promise<AppC
     if (leader) {
       const sameCsr =
         record !== undefined && secret?.csr !== undefined && canonicalPem(secret.csr) === record.csr;
-      const plan = planAppLeader({ request, secret, answer, renewalDue: sameCsr && due });
+      const plan = planAppLeader({
+        request,
+        secret,
+        answer,
+        renewalDue: sameCsr && due,
+        rotateKeyOnRenewal: deps.rotateKeyOnRenewal,
+      });
       if (plan.newCsr !== undefined) {
         secret = await makeCsr(deps, label, request, secret, plan.generateKey);
         answer = findAppAnswer(decoded.certificates, secret.csr);
@@ -191,7 +201,9 @@ async function makeCsr(
 ): Promise<AppSecret> {
   const csrLib = await import('@tls-client/csr');
   const privateKey =
-    generateKey || secret === undefined ? await csrLib.generatePrivateKey() : secret.privateKey;
+    generateKey || secret === undefined
+      ? await csrLib.generatePrivateKey(deps.keyType === 'ec' ? { type: 'ec' } : {})
+      : secret.privateKey;
   const sans = request.sans ?? [];
   const csr = await csrLib.createCsr(privateKey, {
     commonName: request.commonName,

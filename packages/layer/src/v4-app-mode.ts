@@ -165,6 +165,8 @@ export function planAppLeader(input: {
   secret: AppSecret | undefined;
   answer: AppAnswer;
   renewalDue: boolean;
+  /** `rotateKeyOnRenewal`: a renewal (by time) also makes a new key. */
+  rotateKeyOnRenewal?: boolean | undefined;
 }): LeaderPlan {
   const { secret, answer } = input;
   if (secret === undefined) return { generateKey: true, newCsr: 'first' };
@@ -172,7 +174,8 @@ export function planAppLeader(input: {
   if (secret.request !== requestFingerprint(input.request))
     return { generateKey: false, newCsr: 'request-changed' };
   if (answer.kind === 'revoked') return { generateKey: false, newCsr: 'revoked' };
-  if (answer.kind === 'issued' && input.renewalDue) return { generateKey: false, newCsr: 'renewal-due' };
+  if (answer.kind === 'issued' && input.renewalDue)
+    return { generateKey: input.rotateKeyOnRenewal === true, newCsr: 'renewal-due' };
   return { generateKey: false, newCsr: undefined };
 }
 

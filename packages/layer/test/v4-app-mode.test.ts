@@ -145,7 +145,26 @@ describe('planAppLeader', () => {
     expect(planAppLeader({ request, secret, answer: { kind: 'revoked' }, renewalDue: false }).newCsr).toBe(
       'revoked',
     );
-    expect(planAppLeader({ request, secret, answer: issued, renewalDue: true }).newCsr).toBe('renewal-due');
+    expect(planAppLeader({ request, secret, answer: issued, renewalDue: true })).toEqual({
+      generateKey: false,
+      newCsr: 'renewal-due',
+    });
+    // rotateKeyOnRenewal: a renewal by time makes a new key; a revocation still keeps it.
+    expect(
+      planAppLeader({ request, secret, answer: issued, renewalDue: true, rotateKeyOnRenewal: true }),
+    ).toEqual({
+      generateKey: true,
+      newCsr: 'renewal-due',
+    });
+    expect(
+      planAppLeader({
+        request,
+        secret,
+        answer: { kind: 'revoked' },
+        renewalDue: false,
+        rotateKeyOnRenewal: true,
+      }).generateKey,
+    ).toBe(false);
     expect(
       planAppLeader({
         request,
