@@ -135,7 +135,7 @@ describeIfUpdate('v4 APP mode: a leader and a non-leader share one application c
     share(leader.model, follower.model, rel);
     const third = await follower.hook('certificates-relation-changed');
     expect(third.last).toMatchObject({ ok: true });
-    // (Only the application databag matters here: the unit databag is the unit-mode dialect's.)
+    // Nothing to the application databag (the unit-mode dialect may write the unit databag once).
     expect(third.calls.filter((c) => c.tool === 'relation-set' && c.args.includes('--app'))).toEqual([]);
     expect(toolNames(third)).not.toContain('secret-add');
     expect(toolNames(third)).not.toContain('secret-set');
@@ -270,5 +270,60 @@ describeIfUpdate('v4 APP mode: a leader and a non-leader share one application c
         expect(again.last.problems!.length, fault).toBeGreaterThan(0);
       }
     }
+  });
+  it('APP_AND_UNIT: unit certificates in the unit databags and the application certificate in the app databag', async () => {
+    await setup();
+    for (const unit of [leader, follower]) {
+      const base = spec(unit.out);
+      await unit.setSpec({
+        ...base,
+        requests: [
+          ...base.requests!,
+          {
+            type: 'server',
+            commonName: `${unit === leader ? 'myapp-0' : 'myapp-1'}.internal`,
+            sans: [`${unit === leader ? 'myapp-0' : 'myapp-1'}.internal`],
+            files: { certPath: join(unit.out, 'server.crt'), keyPath: join(unit.out, 'server.key') },
+          },
+        ],
+      });
+    }
+    expect((await leader.hook('certificates-relation-changed')).last).toMatchObject({ ok: true });
+    expect((await follower.hook('certificates-relation-changed')).last).toMatchObject({ ok: true });
+    const csrsOf = (data: Record<string, string>, where: 'unit' | 'app') =>
+      decodeRequirerRequests(
+        where === 'unit'
+          ? { units: [{ relationId: rel, unit: 'myapp/0', data }] }
+          : { units: [], apps: [{ relationId: rel, app: 'myapp', data }] },
+      ).requests.map((r) => r.certificateSigningRequest);
+    const appCsr = appSecret(leader.model).csr;
+    expect(csrsOf(leader.model.localAppData(rel), 'app')).toEqual([appCsr]);
+    expect(csrsOf(leader.model.localUnitData(rel), 'unit')).toHaveLength(1);
+    expect(csrsOf(follower.model.localUnitData(rel), 'unit')).toHaveLength(1);
+    expect(csrsOf(leader.model.localUnitData(rel), 'unit')).not.toContain(appCsr);
+
+    const answer = await ca.answerV4(leader.model, rel, {
+      otherUnits: { 'myapp/1': follower.model.localUnitData(rel) },
+    });
+    expect(answer).toMatchObject({ issued: 3, problems: [] });
+    expect((await leader.hook('certificates-relation-changed')).last).toMatchObject({ ok: true });
+    share(leader.model, follower.model, rel);
+    expect((await follower.hook('certificates-relation-changed')).last).toMatchObject({ ok: true });
+
+    const appCert = await readFile(join(leader.out, 'app.crt'), 'utf8');
+    const appKey = await readFile(join(leader.out, 'app.key'), 'utf8');
+    expect(await readFile(join(follower.out, 'app.crt'), 'utf8')).toBe(appCert);
+    expect(await readFile(join(follower.out, 'app.key'), 'utf8')).toBe(appKey);
+    const leaf = (pem: string) => new X509Certificate(pem);
+    const servers = await Promise.all(
+      [leader, follower].map(async (unit) => ({
+        cert: await readFile(join(unit.out, 'server.crt'), 'utf8'),
+        key: await readFile(join(unit.out, 'server.key'), 'utf8'),
+      })),
+    );
+    expect(leaf(servers[0]!.cert).subject).toContain('CN=myapp-0.internal');
+    expect(leaf(servers[1]!.cert).subject).toContain('CN=myapp-1.internal');
+    expect(new Set([appKey, servers[0]!.key, servers[1]!.key]).size).toBe(3);
+    expect(leaf(appCert).subject).toContain('CN=myapp');
   });
 });
