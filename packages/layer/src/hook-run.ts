@@ -321,7 +321,8 @@ export class HookRun {
       renewAt: this.options.renewAt,
       keyType: this.options.keyType,
       rotateKeyOnRenewal: this.options.rotateKeyOnRenewal,
-      now: new Date(),
+      // The same test clock as the unit-mode renewal (TLS_CLIENT_TEST_NOW, see v4Run).
+      now: this.env.TLS_CLIENT_TEST_NOW ? new Date(this.env.TLS_CLIENT_TEST_NOW) : new Date(),
       tool: (fn) => this.#tool(fn),
     });
     this.#rawProblems.push(...app.problems);

@@ -326,4 +326,38 @@ describeIfUpdate('v4 APP mode: a leader and a non-leader share one application c
     expect(new Set([appKey, servers[0]!.key, servers[1]!.key]).size).toBe(3);
     expect(leaf(appCert).subject).toContain('CN=myapp');
   });
+  it('renewal by time: the leader makes a new CSR with the same key, and every unit gets the new pair', async () => {
+    await setup();
+    await converge();
+    const certBefore = await readFile(join(leader.out, 'app.crt'), 'utf8');
+    const keyBefore = await readFile(join(leader.out, 'app.key'), 'utf8');
+    const csrBefore = appSecret(leader.model).csr;
+    const x509 = new X509Certificate(certBefore);
+    const from = Date.parse(x509.validFrom);
+    const to = Date.parse(x509.validTo);
+    // Before 90 % of the validity: nothing; after it: a renewal.
+    const early = await leader.hook('update-status', {
+      env: { TLS_CLIENT_TEST_NOW: new Date(from + (to - from) * 0.85).toISOString() },
+    });
+    expect(toolNames(early)).not.toContain('secret-set');
+    const renew = await leader.hook('update-status', {
+      env: { TLS_CLIENT_TEST_NOW: new Date(from + (to - from) * 0.95).toISOString() },
+    });
+    expect(renew.last).toMatchObject({ ok: true });
+    expect(toolNames(renew)).toContain('secret-set');
+    expect(toolNames(renew)).not.toContain('secret-add');
+    const secret = appSecret(leader.model);
+    expect(secret.csr).not.toBe(csrBefore);
+    expect(secret['private-key']!.trim()).toBe(keyBefore.trim());
+    expect(await ca.answerV4(leader.model, rel)).toMatchObject({ issued: 1, removed: 1 });
+    expect((await leader.hook('certificates-relation-changed')).last).toMatchObject({ ok: true });
+    share(leader.model, follower.model, rel);
+    expect((await follower.hook('certificates-relation-changed')).last).toMatchObject({ ok: true });
+    const cert = await readFile(join(leader.out, 'app.crt'), 'utf8');
+    expect(cert).not.toBe(certBefore);
+    for (const unit of [leader, follower]) {
+      expect(await readFile(join(unit.out, 'app.crt'), 'utf8')).toBe(cert);
+      expect(await readFile(join(unit.out, 'app.key'), 'utf8')).toBe(keyBefore);
+    }
+  });
 });
