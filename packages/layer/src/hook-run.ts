@@ -365,6 +365,7 @@ export class HookRun {
       rotateKeys: this.rotateKeys,
       expired,
       tool: (fn) => this.#tool(fn),
+      env: this.env,
     });
     return this.#v4;
   }

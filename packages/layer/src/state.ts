@@ -136,6 +136,8 @@ export interface LayerState {
     sha256: string | null;
     installed: boolean;
     path: string | null;
+    /** The CA installer's record file (absolute), so `tls-client status` finds a sandbox trust root. */
+    recordPath?: string | undefined;
   };
   certificates: Record<string, RecordedCertificate>;
   problems: Problem[];

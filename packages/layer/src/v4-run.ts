@@ -18,6 +18,7 @@ import {
   V4_KEY,
   type V4RequestRecord,
 } from './state.js';
+import { testKillPoint } from './test-kill-point.js';
 import { answerFor, chainAfterLeaf, planCsr, renewalTime, type V4Entry, v4Sans } from './v4-dialect.js';
 
 /**
@@ -42,6 +43,8 @@ export interface V4Deps {
   /** The certificate id a `secret-expired` hook names (renew it now). */
   expired: string | undefined;
   tool: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The environment (for the test-only kill points). */
+  env: NodeJS.ProcessEnv;
 }
 
 function sha256(text: string): string {
@@ -342,14 +345,14 @@ export class V4Run {
     } catch (error) {
       throw wrapError('ERR_LAYER_WRITE_FAILED', 'cannot store a private key in the unit state dir', error);
     }
+    testKillPoint(this.deps.env, 'after-key');
     return key;
   }
 
   /** A new request's key goes to its keyPath (0600 or keyMode from creation) before the CSR is published. */
   async #writeFirstKey(request: StoredRequest, key: string): Promise<void> {
-    const paths = (this.deps.store.getValue<PathRegistry>(PATHS_KEY) ?? {})[request.type as CertType]?.[
-      request.commonName
-    ];
+    const paths =
+      this.deps.store.getValue<PathRegistry>(PATHS_KEY)?.[request.type as CertType]?.[request.commonName];
     if (paths?.key === null || paths?.key === undefined) return;
     try {
       await writeFileAtomic(paths.key, key, {

@@ -110,7 +110,7 @@ export async function writeCa(out: OutputContext, ca: string | undefined): Promi
         error,
       );
     }
-    out.state.ca = { ...out.state.ca, name, installed: true };
+    out.state.ca = { ...out.state.ca, name, installed: true, recordPath: installer.recordPath };
     store.set(TLS_CLIENT_FLAGS.caInstalled);
   }
   out.state.ca.sha256 = caSha;

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedCa } from '@tls-client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -280,5 +280,116 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     expect(h.model.secrets().filter((s) => s.ownedByUs)).toEqual([]);
     expect(run.last.flags).not.toContain('tls_client.ca_installed');
     await stat(join(h.out, 'server', 'server.key'));
+  });
+
+  for (const point of ['after-key', 'before-commit'] as const) {
+    it(`SIGKILL at ${point} while making the key and CSR: the next hook converges with one key`, async () => {
+      h = await createHarness({});
+      await h.setSpec(v4Spec(h.out));
+      const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+      expectOk(await h.hook('install'));
+      const rel = h.model.addRelation('certificates', 'self-signed-certificates');
+      h.model.addRemoteUnit(rel, 'self-signed-certificates/0');
+      const killed = await h.hook('certificates-relation-changed', {
+        relationId: rel,
+        env: { TLS_CLIENT_TEST_KILL_AT: point },
+      });
+      expect(killed.exitCode).not.toBe(0);
+      expect(csrsOf(h, rel)).toEqual([]);
+      expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+      const keys = await readdir(join(h.charmDir, '.tls-client', 'keys'));
+      expect(keys).toHaveLength(1);
+      await ca.answerV4(h.model, rel);
+      expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+      await pairMatches(h);
+    });
+  }
+
+  it('SIGKILL during the certificate write: the next hook converges to a matching pair', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+    expectOk(await h.hook('install'));
+    const rel = h.model.addRelation('certificates', 'self-signed-certificates');
+    h.model.addRemoteUnit(rel, 'self-signed-certificates/0');
+    expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+    await ca.answerV4(h.model, rel);
+    const killed = await h.hook('certificates-relation-changed', {
+      relationId: rel,
+      env: { TLS_CLIENT_TEST_KILL_AT: 'after-writes' },
+    });
+    expect(killed.exitCode).not.toBe(0);
+    const run = await h.hook('certificates-relation-changed', { relationId: rel });
+    expectOk(run);
+    await pairMatches(h);
+    expect(run.last.result?.changes.certificates).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
+  });
+
+  it('a provider swap: B (another CA) issues, its certificate and CA are written, A is forgotten', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const a = await EmbeddedCa.create({ keyType: 'rsa', commonName: 'CA A' });
+    const b = await EmbeddedCa.create({ keyType: 'rsa', commonName: 'CA B' });
+    const relA = await connectV4(h, a);
+    const caA = await readFile(join(h.out, 'ca', 'ca.crt'), 'utf8');
+    h.model.removeRelation(relA);
+    expectOk(await h.hook('certificates-relation-broken', { relationId: relA }));
+    const relB = h.model.addRelation('certificates', 'lego');
+    h.model.addRemoteUnit(relB, 'lego/0');
+    expectOk(await h.hook('certificates-relation-changed', { relationId: relB }));
+    await b.answerV4(h.model, relB);
+    const run = await h.hook('certificates-relation-changed', { relationId: relB });
+    expectOk(run);
+    const { cert } = await pairMatches(h);
+    expect(cert.issuer).toContain('CA B');
+    expect(await readFile(join(h.out, 'ca', 'ca.crt'), 'utf8')).not.toBe(caA);
+    expect(run.last.result?.dialects).toEqual({ [relB]: 'v4' });
+  });
+
+  it('rotateKey: the old pair stays until the new certificate arrives, then both switch together', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+    const rel = await connectV4(h, ca);
+    const old = await pairMatches(h);
+    await h.setSpec({ ...v4Spec(h.out), rotateKey: { type: 'server', commonName: 'myapp.internal' } });
+    expectOk(await h.hook('config-changed'));
+    await h.setSpec(v4Spec(h.out));
+    const still = await pairMatches(h);
+    expect(still.key).toBe(old.key);
+    await ca.answerV4(h.model, rel);
+    const run = await h.hook('certificates-relation-changed', { relationId: rel });
+    expectOk(run);
+    const now = await pairMatches(h);
+    expect(now.key).not.toBe(old.key);
+    expect(run.last.result?.rotated).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
+  });
+
+  it('a request_errors entry for our CSR is a problem with the provider code, name and message', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const ca = await EmbeddedCa.create({ keyType: 'rsa', refuseIpSans: true });
+    expectOk(await h.hook('install'));
+    const rel = h.model.addRelation('certificates', 'lego');
+    h.model.addRemoteUnit(rel, 'lego/0');
+    expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+    await ca.answerV4(h.model, rel);
+    const run = await h.hook('certificates-relation-changed', { relationId: rel });
+    expectOk(run);
+    expect(run.last.problems).toEqual([
+      expect.objectContaining({
+        code: 'ERR_LAYER_REQUEST_REFUSED',
+        key: 'request_errors',
+        severity: 'error',
+      }),
+    ]);
+    expect(run.last.problems?.[0]?.message).toContain('IP_NOT_ALLOWED (101)');
+    expect(h.model.logs().some((l) => l.level === 'ERROR' && l.message.includes('IP_NOT_ALLOWED'))).toBe(
+      true,
+    );
+    // Not retried (101 is not SERVER_NOT_AVAILABLE): the same CSR stays until the request changes.
+    const csr = csrsOf(h, rel);
+    expectOk(await h.hook('update-status'));
+    expect(csrsOf(h, rel)).toEqual(csr);
   });
 });
