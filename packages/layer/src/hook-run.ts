@@ -4,7 +4,7 @@ import { type HookContext, type HookTools, RelationDataView } from '@tls-client/
 import type { CertType } from '@tls-client/protocol';
 import { decodeProviderAppData, detectDialect } from '@tls-client/protocol/v4';
 import { makeChanges } from './changes.js';
-import type { CheckedView, RawProblem } from './check-provider-data.js';
+import { type CheckedView, checkCaBundle, type RawProblem } from './check-provider-data.js';
 import { classifyProblem } from './classify-problems.js';
 import { type Dialect, legacyDialect } from './dialect.js';
 import { clearEndpointFlags, updateEndpointFlags } from './endpoint-flags.js';
@@ -25,6 +25,7 @@ import {
 } from './state.js';
 import { testKillPoint } from './test-kill-point.js';
 import type { CertificateInfo, HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
+import { runAppCertificates } from './v4-app-certificate.js';
 import { settleDialect } from './v4-dialect.js';
 import { RENEWAL_SECRET_PREFIX, V4Run } from './v4-run.js';
 import {
@@ -187,6 +188,8 @@ export class HookRun {
           const v4 = this.#v4Run();
           const view = await v4.answers(first!, decodeProviderAppData(appData));
           this.#rawProblems.push(...v4.problems);
+          // Hook point (v4 APP mode): the application certificate comes from v4-app-certificate.ts.
+          await this.#applicationCertificates(read, view);
           checked = view;
           this.#caChanged = updateEndpointFlags(store, this.options.endpoint, view).caChanged;
           await writeCa(this.#out, view.ca);
@@ -204,6 +207,8 @@ export class HookRun {
         this.#rawProblems.push(...result.problems);
         const view = result.checked;
         checked = view;
+        // Hook point (v4 APP mode): `auto` before the provider answered publishes the app CSR too.
+        if (dialect === 'unknown') await this.#applicationCertificates(read, view);
         this.#caChanged = updateEndpointFlags(store, this.options.endpoint, view).caChanged;
         await writeCa(this.#out, view.ca);
         await writeCertificates(this.#out, view);
@@ -300,6 +305,46 @@ export class HookRun {
     } catch (error) {
       if (error instanceof LayerError) throw error;
       throw wrapError('ERR_LAYER_HOOK_TOOL_FAILED', 'a hook tool failed', error);
+    }
+  }
+
+  /**
+   * v4 APP mode: the application certificate, shared by the units through an application secret
+   * and published by the leader in the application databag (v4-app-certificate.ts), goes into the
+   * view the writers read, with its CA when the unit certificates brought none.
+   */
+  async #applicationCertificates(
+    read: { ids: string[]; units: { relationId: string; unit: string }[] },
+    view: CheckedView,
+  ): Promise<void> {
+    const relationId = read.ids[0];
+    const provider = read.units.find((u) => u.relationId === relationId);
+    if (relationId === undefined || provider === undefined) return;
+    const requests = (this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? []).filter(
+      (r) => r.type === 'application',
+    );
+    const app = await runAppCertificates({
+      tools: this.tools,
+      view: this.#view,
+      store: this.store,
+      endpoint: this.options.endpoint,
+      relationId,
+      remoteApp: provider.unit.slice(0, provider.unit.indexOf('/')),
+      appName: this.ctx.appName,
+      requests,
+      verifyChain: this.options.verifyChain,
+      renewAt: this.options.renewAt,
+      keyType: this.options.keyType,
+      rotateKeyOnRenewal: this.options.rotateKeyOnRenewal,
+      // The same test clock as the unit-mode renewal (TLS_CLIENT_TEST_NOW, see v4Run).
+      now: this.env.TLS_CLIENT_TEST_NOW ? new Date(this.env.TLS_CLIENT_TEST_NOW) : new Date(),
+      tool: (fn) => this.#tool(fn),
+    });
+    this.#rawProblems.push(...app.problems);
+    view.application = app.checked;
+    if (view.ca === undefined && app.ca !== undefined) {
+      const ca = checkCaBundle(app.ca);
+      if (ca.ok) view.ca = ca.pem;
     }
   }
 

@@ -81,7 +81,13 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export async function createHarness(spec: CharmSpec): Promise<Harness> {
+/** Options of {@link createHarness}: which unit of `myapp` it is, and whether it leads. */
+export interface HarnessOptions {
+  unit?: string;
+  leader?: boolean;
+}
+
+export async function createHarness(spec: CharmSpec, options: HarnessOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'tls-client-layer-'));
   const charmDir = join(dir, 'charm');
   const root = join(dir, 'root');
@@ -90,7 +96,8 @@ export async function createHarness(spec: CharmSpec): Promise<Harness> {
   await mkdir(out);
   await prepareDebianRoot(root);
   const model = await FakeModel.create({
-    unit: UNIT,
+    unit: options.unit ?? UNIT,
+    leader: options.leader ?? false,
     charmDir,
     dir: join(dir, 'juju'),
     // The charm dir is already a temp dir, and the tests read the state under it.
