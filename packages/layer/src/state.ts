@@ -74,6 +74,50 @@ export interface RecordedCertificate {
   files: RecordedFile[];
 }
 
+/** Flag-store value key of the v4 requests' own bookkeeping (CSRs sent, key files); internal. */
+export const V4_KEY = 'layer.tls-client.v4';
+
+/** The dialect a relation speaks: `'unknown'` while `auto` waits for the provider's first answer. */
+export type RelationDialect = 'legacy' | 'v4' | 'unknown';
+
+/** What the layer records per relation (`LayerState.relations[relationId]`). Stable for the CLI. */
+export interface RelationRecord {
+  /**
+   * The dialect in use. Once `'legacy'` or `'v4'` it stays until relation-broken; `'unknown'` means
+   * both dialects' requests are published side by side (`protocol: 'auto'`).
+   */
+  dialect: RelationDialect;
+}
+
+/** A provider `request_errors` entry for one of our CSRs (v4 §7.1), as recorded for the CLI. */
+export interface RecordedRequestError {
+  code: number;
+  name: string;
+  message: string;
+}
+
+/**
+ * What the layer records per v4 request (`LayerState.v4[certId]`), for `tls-client status` and
+ * `check`. Present for every request published in the v4 dialect, answered or not. Stable: other
+ * packages (the CLI) read these fields; change them only with need.
+ */
+export interface V4RequestRecord {
+  type: CertType;
+  commonName: string;
+  /** The relation the CSR is published on. */
+  relationId: string;
+  /** ISO time at which the current certificate is due for renewal; `null` before the first one. */
+  renewAt: string | null;
+  /** A renewal CSR (or a revocation's) has been sent and its certificate has not arrived yet. */
+  renewalPending: boolean;
+  /** A new key was made (`rotateKey` or `rotateKeyOnRenewal`); the files switch when its certificate arrives. */
+  keyRotationPending: boolean;
+  /** ISO expiry of the certificate in use; `null` before the first one. */
+  notAfter: string | null;
+  /** The provider's `request_errors` for our current CSR (empty when none). */
+  requestErrors: RecordedRequestError[];
+}
+
 /** What the layer persists in the flag store for the CLI and for its own change detection. */
 export interface LayerState {
   version: 1;
@@ -96,6 +140,16 @@ export interface LayerState {
   certificates: Record<string, RecordedCertificate>;
   problems: Problem[];
   warnings: string[];
+  /** Per relation id: its dialect. Absent in states written before v4 support. */
+  relations?: Record<string, RelationRecord> | undefined;
+  /** Per certificate id (`server/cn`): the v4 request's renewal and error record. */
+  v4?: Record<string, V4RequestRecord> | undefined;
+  /**
+   * How renewals are triggered: `'secret-expiry'` (a unit-owned secret per certificate, its
+   * `secret-expired` hook renews) or `'hook-check'` (no secret tools, e.g. Juju 2.9: every hook
+   * compares the renewal time). `null` until a v4 certificate was accepted.
+   */
+  renewalTrigger?: 'secret-expiry' | 'hook-check' | null | undefined;
 }
 
 /** The registry key of a certificate: `server/10.0.0.5`. */

@@ -52,6 +52,18 @@ export interface TlsClientOptions {
    * `false` only for a provider that publishes a `ca` unrelated to the certificates it issues.
    */
   verifyChain?: boolean;
+  /**
+   * The dialect: `'legacy'` (the provider makes the key), `'v4'` (CSRs; the key never leaves the
+   * unit) or `'auto'` (default: both side by side until the provider answers in one, then only that
+   * one; against a legacy provider the key then travels, as legacy requires).
+   */
+  protocol?: 'auto' | 'legacy' | 'v4';
+  /** v4: renew once this fraction of a certificate's validity has passed; `0.5 < f ≤ 1`, default `0.9`. */
+  renewAt?: number;
+  /** v4: make a new key at each renewal (default `false`: the key is kept). */
+  rotateKeyOnRenewal?: boolean;
+  /** v4: the key type made on the unit: `'rsa'` (2048 bits, default, as the Python requirer) or `'ec'` (P-256). */
+  keyType?: 'rsa' | 'ec';
   /** The environment: hook context, `TLS_CLIENT_STATE_DIR`, `TLS_CLIENT_TRUST_ROOT`, `TLS_CLIENT_DISTRO`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -94,6 +106,10 @@ export type ResolvedOptions = TlsClientOptions & {
   installCa: boolean;
   keepCaOnBroken: boolean;
   verifyChain: boolean;
+  protocol: 'auto' | 'legacy' | 'v4';
+  renewAt: number;
+  rotateKeyOnRenewal: boolean;
+  keyType: 'rsa' | 'ec';
 };
 
 /** A flag handler of the charm. */
@@ -148,8 +164,24 @@ export class TlsClient {
       const value = options[name];
       if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string`);
     }
+    if (options.protocol !== undefined && !['auto', 'legacy', 'v4'].includes(options.protocol)) {
+      throw new TypeError("protocol must be 'auto', 'legacy' or 'v4'");
+    }
+    if (
+      options.renewAt !== undefined &&
+      (typeof options.renewAt !== 'number' || !(options.renewAt > 0.5 && options.renewAt <= 1))
+    ) {
+      throw new TypeError('renewAt must be a number with 0.5 < renewAt <= 1');
+    }
+    if (options.keyType !== undefined && options.keyType !== 'rsa' && options.keyType !== 'ec') {
+      throw new TypeError("keyType must be 'rsa' or 'ec'");
+    }
     this.#options = {
       ...options,
+      protocol: options.protocol ?? 'auto',
+      renewAt: options.renewAt ?? 0.9,
+      rotateKeyOnRenewal: options.rotateKeyOnRenewal ?? false,
+      keyType: options.keyType ?? 'rsa',
       endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
       installCa: options.installCa ?? true,
       keepCaOnBroken: options.keepCaOnBroken ?? false,
