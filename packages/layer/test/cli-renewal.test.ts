@@ -40,6 +40,21 @@ async function recordV4(h: Harness, edit: (state: Record<string, unknown>) => vo
   await store.commit();
 }
 
+/** A `V4RequestRecord` for a recorded certificate, as the v4 requirer keeps one per request. */
+function v4Record(relationId: string, recorded: Record<string, unknown>, fields: Record<string, unknown>) {
+  return {
+    type: recorded.type,
+    commonName: recorded.commonName,
+    relationId,
+    renewAt: null,
+    renewalPending: false,
+    keyRotationPending: false,
+    notAfter: recorded.notAfter,
+    requestErrors: [],
+    ...fields,
+  };
+}
+
 describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
   'tls-client CLI on a v4 unit: renewal and request errors',
   () => {
@@ -56,17 +71,21 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       const rel = await connectAndIssue(h, ca);
       const renewAt = new Date(Date.now() + 300 * 86_400_000).toISOString();
       await recordV4(h, (state) => {
-        state.dialects = { [rel]: 'v4' };
-        state.secretsSupported = true;
-        for (const c of Object.values(state.certificates as Record<string, Record<string, unknown>>))
-          c.renewAt = renewAt;
+        state.relations = { [rel]: { dialect: 'v4' } };
+        state.renewalTrigger = 'secret-expiry';
+        const certs = state.certificates as Record<string, Record<string, unknown>>;
+        state.v4 = Object.fromEntries(
+          Object.entries(certs).map(([id, c]) => [id, v4Record(rel, c, { renewAt })]),
+        );
       });
       const where = ['--charm-dir', h.charmDir, '--trust-root', h.root];
 
       const table = await cli(['status', ...where]);
       expect(table.code).toBe(0);
       expect(table.stdout).toContain(`relation    ${rel} (v4); remote units: easyrsa/0`);
-      expect(table.stdout).toContain('renewal     by secret-expired');
+      expect(table.stdout).toContain(
+        'renewal     by secret expiry (a secret per certificate expires at its renewal time',
+      );
       expect(table.stdout).toMatch(
         new RegExp(`renewal: at ${renewAt.replace(/\./g, '\\.')} \\(in (299|300) days\\)`),
       );
@@ -74,7 +93,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
 
       const json = JSON.parse((await cli(['status', '--json', ...where])).stdout) as TlsClientStatus;
       expect(json.relation.dialects).toEqual([{ relationId: rel, dialect: 'v4' }]);
-      expect(json.relation.renewalTrigger).toBe('secret-expired');
+      expect(json.relation.renewalTrigger).toBe('secret-expiry');
       const server = json.certificates.find((c) => c.commonName === 'myapp.internal');
       expect(server).toMatchObject({
         renewAt,
@@ -93,11 +112,15 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       const rel = await connectAndIssue(h, ca);
       const due = new Date(Date.now() - 3 * 3_600_000).toISOString();
       await recordV4(h, (state) => {
-        state.dialects = { [rel]: 'v4' };
-        state.secretsSupported = false;
+        state.relations = { [rel]: { dialect: 'v4' } };
+        state.renewalTrigger = 'hook-check';
         const certs = state.certificates as Record<string, Record<string, unknown>>;
-        certs['server/myapp.internal']!.renewAt = due;
-        certs['server/myapp.internal']!.renewalPending = true;
+        state.v4 = {
+          'server/myapp.internal': v4Record(rel, certs['server/myapp.internal']!, {
+            renewAt: due,
+            renewalPending: true,
+          }),
+        };
       });
       const where = ['--charm-dir', h.charmDir, '--trust-root', h.root];
 
@@ -117,7 +140,9 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       ]);
 
       const table = await cli(['status', ...where]);
-      expect(table.stdout).toContain('renewal     by update-status: this model has no secrets (Juju 2.9)');
+      expect(table.stdout).toContain(
+        'renewal     by a check in every hook (update-status included): this model has no secrets (Juju 2.9)',
+      );
       expect(table.stdout).toContain(
         `renewal: OVERDUE since ${due} (3 hours ago); pending: a new request is published`,
       );
@@ -130,11 +155,13 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       await h.setSpec(standardSpec(h.out));
       const rel = await connectAndIssue(h, ca);
       await recordV4(h, (state) => {
-        state.dialects = { [rel]: 'v4' };
-        const certs = state.certificates as Record<string, unknown>;
+        state.relations = { [rel]: { dialect: 'v4' } };
+        const certs = state.certificates as Record<string, Record<string, unknown>>;
+        const admin = certs['server/admin.myapp.internal']!;
         delete certs['server/admin.myapp.internal'];
-        state.requestStates = {
-          'server/admin.myapp.internal': {
+        state.v4 = {
+          'server/admin.myapp.internal': v4Record(rel, admin, {
+            notAfter: null,
             requestErrors: [
               {
                 code: 102,
@@ -142,10 +169,10 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
                 message: 'admin.myapp.internal\nis not under example.com',
               },
             ],
-          },
-          'client/system:myapp': {
+          }),
+          'client/system:myapp': v4Record(rel, certs['client/system:myapp']!, {
             requestErrors: [{ code: 201, name: 'SERVER_NOT_AVAILABLE', message: 'vault sealed' }],
-          },
+          }),
         };
       });
       const where = ['--charm-dir', h.charmDir, '--trust-root', h.root];

@@ -7,73 +7,75 @@ const base = (): LayerState => ({
   relationIds: ['certificates:3'],
 });
 const withFields = (fields: Record<string, unknown>) => ({ ...base(), ...fields }) as LayerState;
+const v4Record = (fields: Record<string, unknown>) => ({
+  type: 'server',
+  commonName: 'a',
+  relationId: 'certificates:3',
+  renewAt: null,
+  renewalPending: false,
+  keyRotationPending: false,
+  notAfter: null,
+  requestErrors: [],
+  ...fields,
+});
 
 describe('reading what the v4 requirer records', () => {
-  it('reads nothing from a legacy-only state, and lists its relations as unsettled', () => {
-    expect(readDialects(base())).toEqual([{ relationId: 'certificates:3', dialect: 'unsettled' }]);
+  it('reads nothing from a state written before v4, and lists its relations as unknown', () => {
+    expect(readDialects(base())).toEqual([{ relationId: 'certificates:3', dialect: 'unknown' }]);
     expect(readRenewalTrigger(base())).toBeNull();
-    expect(readRenewal(base(), 'server/a', [])).toEqual({
+    expect(readRenewal(base(), 'server/a')).toEqual({
       renewAt: null,
       renewalPending: false,
+      keyRotationPending: false,
       requestErrors: [],
     });
     expect(readDialects(undefined)).toEqual([]);
   });
 
-  it('reads dialects from a map (to a name or to { dialect }) or a list, ignoring unknown names', () => {
-    expect(
-      readDialects(
-        withFields({ dialects: { 'certificates:3': 'v4', 'certificates:10': { dialect: 'legacy' } } }),
-      ),
-    ).toEqual([
+  it('reads each relation dialect, sorted by relation number, an unknown name as unknown', () => {
+    const state = withFields({
+      relationIds: ['certificates:3', 'certificates:10'],
+      relations: {
+        'certificates:10': { dialect: 'legacy' },
+        'certificates:3': { dialect: 'v4' },
+        'certificates:11': { dialect: 'v5' },
+      },
+    });
+    expect(readDialects(state)).toEqual([
       { relationId: 'certificates:3', dialect: 'v4' },
       { relationId: 'certificates:10', dialect: 'legacy' },
+      { relationId: 'certificates:11', dialect: 'unknown' },
     ]);
-    expect(
-      readDialects(withFields({ relations: [{ relationId: 'certificates:3', dialect: 'v5' }] })),
-    ).toEqual([{ relationId: 'certificates:3', dialect: 'unsettled' }]);
   });
 
-  it('says renewals run on update-status when the model has no secrets', () => {
-    expect(readRenewalTrigger(withFields({ secretsSupported: false }))).toBe('update-status');
-    expect(readRenewalTrigger(withFields({ secretsSupported: true }))).toBe('secret-expired');
-    expect(readRenewalTrigger(withFields({ renewal: { trigger: 'update-status' } }))).toBe('update-status');
+  it('reads the renewal trigger, and nothing else', () => {
+    expect(readRenewalTrigger(withFields({ renewalTrigger: 'hook-check' }))).toBe('hook-check');
+    expect(readRenewalTrigger(withFields({ renewalTrigger: 'secret-expiry' }))).toBe('secret-expiry');
+    expect(readRenewalTrigger(withFields({ renewalTrigger: 'cron' }))).toBeNull();
   });
 
-  it('reads renewAt, a pending renewal and request errors, refusing a bad time and odd entries', () => {
+  it('reads renewAt, pending renewal and rotation, and request errors, refusing a bad time and odd entries', () => {
     const state = withFields({
-      certificates: { 'server/a': { renewAt: '2027-01-01T00:00:00Z', renewalPending: true } },
-      requestStates: {
-        'server/a': {
+      v4: {
+        'server/a': v4Record({
+          renewAt: '2027-01-01T00:00:00Z',
+          renewalPending: true,
+          keyRotationPending: true,
           requestErrors: [
             { code: 201, name: 'SERVER_NOT_AVAILABLE', message: 'down' },
             'junk',
             { code: 'x' },
           ],
-        },
-        'server/b': { renewAt: 'not a time' },
+        }),
+        'server/b': v4Record({ renewAt: 'not a time', renewalPending: 'yes' }),
       },
     });
-    expect(readRenewal(state, 'server/a', [])).toEqual({
+    expect(readRenewal(state, 'server/a')).toEqual({
       renewAt: '2027-01-01T00:00:00.000Z',
       renewalPending: true,
+      keyRotationPending: true,
       requestErrors: [{ code: 201, name: 'SERVER_NOT_AVAILABLE', message: 'down', retryable: true }],
     });
-    expect(readRenewal(state, 'server/b', []).renewAt).toBeNull();
-  });
-
-  it('takes request errors from problems that carry the provider error when the record has none', () => {
-    const problem = {
-      code: 'ERR_LAYER_REQUEST_ERROR',
-      severity: 'error',
-      requested: true,
-      commonName: 'a',
-      type: 'server',
-      message: 'the provider refused the request',
-      requestError: { code: 103, name: 'WILDCARD_NOT_ALLOWED', message: 'no *' },
-    } as unknown as LayerState['problems'][number];
-    expect(readRenewal(base(), 'server/a', [problem]).requestErrors).toEqual([
-      { code: 103, name: 'WILDCARD_NOT_ALLOWED', message: 'no *', retryable: false },
-    ]);
+    expect(readRenewal(state, 'server/b')).toMatchObject({ renewAt: null, renewalPending: false });
   });
 });

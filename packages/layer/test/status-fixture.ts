@@ -52,6 +52,7 @@ export function status(
         fingerprint256: 'AA',
         renewAt: null,
         renewalPending: false,
+        keyRotationPending: false,
         renewalOverdue: false,
         requestErrors: [],
         files: [

@@ -1,7 +1,7 @@
 import type { Problem } from '../state.js';
 import { describeExpiry } from './describe-expiry.js';
 import { problemRemedy, requestErrorRemedy } from './problem-remedy.js';
-import { isRequestErrorProblem, type RequestErrorStatus } from './read-renewal.js';
+import type { RequestErrorStatus } from './read-renewal.js';
 import type { CertificateStatus, TlsClientStatus } from './read-status.js';
 
 /** What a finding is about; stable, for monitoring rules. New kinds may be added. */
@@ -140,7 +140,7 @@ export function checkStatus(status: TlsClientStatus, options: CheckStatusOptions
     if (c.state === 'refused' || c.state === 'not-written') continue;
     // A provider refusal is reported above, not as a rejected answer.
     const answerProblems =
-      c.requestErrors.length > 0 ? c.problems.filter((p) => !isRequestErrorProblem(p)) : c.problems;
+      c.requestErrors.length > 0 ? c.problems.filter((p) => !REQUEST_ERROR_PROBLEM.test(p.code)) : c.problems;
     const first = answerProblems[0];
     if (first !== undefined) {
       add(
@@ -180,7 +180,7 @@ export function checkStatus(status: TlsClientStatus, options: CheckStatusOptions
           `renewal overdue: due ${describeDue(new Date(c.renewAt), now)} (${c.renewAt}), no new certificate yet; ${expiry}`,
           c.renewalPending
             ? 'the new request is published and the provider has not answered: check the provider (juju status, juju debug-log)'
-            : status.relation.renewalTrigger === 'update-status'
+            : status.relation.renewalTrigger === 'hook-check'
               ? 'the next hook renews it (update-status runs every 5 minutes by default; this model has no secrets)'
               : `the next secret-expired or update-status hook renews it; if it stays overdue, see juju debug-log --include ${unit}`,
         );
@@ -354,6 +354,9 @@ function isAbout(p: Problem, c: CertificateStatus): boolean {
     (q) => q.code === p.code && q.key === p.key && q.commonName === p.commonName && q.message === p.message,
   );
 }
+
+/** The layer's problem for a provider `request_errors` entry (reported as `request-error` instead). */
+const REQUEST_ERROR_PROBLEM = /REQUEST_ERROR|REFUSED/;
 
 /** `102 DOMAIN_NOT_ALLOWED: <the provider's message>` on one line, the message clipped. */
 export function describeRequestError(e: RequestErrorStatus): string {

@@ -11,7 +11,7 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
   const rel = status.relation;
   lines.push(`unit        ${status.unit ?? '?'} (endpoint ${status.endpoint ?? '?'})`);
   const dialect = new Map(rel.dialects.map((d) => [d.relationId, d.dialect]));
-  const relations = rel.relationIds.map((id) => `${id} (${dialect.get(id) ?? 'unsettled'})`);
+  const relations = rel.relationIds.map((id) => `${id} (${DIALECTS[dialect.get(id) ?? 'unknown']})`);
   lines.push(
     `relation    ${rel.connected ? `${relations.join(', ')}; remote units: ${rel.remoteUnits.join(', ') || 'none'}` : 'not connected'}`,
   );
@@ -88,10 +88,12 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
 }
 
 const RENEWAL_TRIGGERS = {
-  'secret-expired': 'by secret-expired (a secret per certificate expires at its renewal time)',
-  'update-status':
-    'by update-status: this model has no secrets (Juju 2.9), so every hook checks the renewal time',
+  'secret-expiry':
+    'by secret expiry (a secret per certificate expires at its renewal time; secret-expired renews)',
+  'hook-check': 'by a check in every hook (update-status included): this model has no secrets (Juju 2.9)',
 } as const;
+
+const DIALECTS = { legacy: 'legacy', v4: 'v4', unknown: 'dialect unknown: both published' } as const;
 
 /** `at 2027-… (in 300 days)`, `pending: a new request is published`, `OVERDUE since …`. */
 function describeRenewal(c: TlsClientStatus['certificates'][number], now: Date): string | undefined {
@@ -104,6 +106,8 @@ function describeRenewal(c: TlsClientStatus['certificates'][number], now: Date):
     parts.push(`${c.renewalOverdue ? 'OVERDUE since' : 'at'} ${c.renewAt}${when}`);
   }
   if (c.renewalPending) parts.push('pending: a new request is published, waiting for its certificate');
+  if (c.keyRotationPending)
+    parts.push('key rotation pending: the old pair stays until the new certificate arrives');
   return parts.length === 0 ? undefined : parts.join('; ');
 }
 

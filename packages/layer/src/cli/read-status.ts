@@ -80,8 +80,10 @@ export interface CertificateStatus {
   fingerprint256: string | null;
   /** ISO time the layer renews it with a new CSR (v4); `null` when the layer does not renew it (legacy). */
   renewAt: string | null;
-  /** A renewal or key rotation was requested (new CSR published) and its certificate has not arrived. */
+  /** A renewal (or a revocation's re-request) was sent (new CSR) and its certificate has not arrived. */
   renewalPending: boolean;
+  /** A new key was made (`rotateKey`); until its certificate arrives the old pair stays on disk. */
+  keyRotationPending: boolean;
   /** Past `renewAt` and the certificate on disk is still the one `renewAt` was computed for. */
   renewalOverdue: boolean;
   /** The provider's `request_errors` for our current CSR (v4), with its code, name and message. */
@@ -105,12 +107,13 @@ export interface TlsClientStatus {
     connected: boolean;
     relationIds: string[];
     remoteUnits: string[];
-    /** Each relation's dialect (`legacy`, `v4`, or `unsettled` until the provider answers). */
+    /** Each relation's dialect (`legacy`, `v4`, or `unknown` while `auto` publishes both). */
     dialects: RelationDialectStatus[];
     /**
-     * How renewals are triggered: `secret-expired` (a secret per certificate expires at the renewal
-     * time), or `update-status` (the model has no secrets, e.g. Juju 2.9: every hook checks the
-     * renewal time). `null` when the layer does not renew by itself (legacy only).
+     * How renewals are triggered: `secret-expiry` (a secret per certificate expires at the renewal
+     * time; its `secret-expired` hook renews), or `hook-check` (the model has no secrets, e.g. Juju
+     * 2.9: every hook, update-status included, checks the renewal time). `null` until a v4
+     * certificate was accepted (legacy only: the provider renews).
      */
     renewalTrigger: RenewalTrigger | null;
   };
@@ -198,7 +201,7 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
     const own = problems.filter(
       (p) => p.commonName === request.commonName && (!p.type || p.type === request.type),
     );
-    const renewal = readRenewal(state, id, own);
+    const renewal = readRenewal(state, id);
     const refused = recorded === undefined && renewal.requestErrors.length > 0;
     const rejected = recorded === undefined && !refused && own.length > 0;
     certificates.push(
@@ -246,7 +249,7 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
         recordedFiles: recorded.files,
         state: 'written',
         rejectionCode: null,
-        renewal: readRenewal(state, id, []),
+        renewal: readRenewal(state, id),
         recordedFingerprint: recorded.fingerprint256,
         problems: [],
         now,
@@ -367,6 +370,7 @@ async function inspect(input: InspectInput): Promise<CertificateStatus> {
     fingerprint256: null,
     renewAt: input.renewal.renewAt,
     renewalPending: input.renewal.renewalPending,
+    keyRotationPending: input.renewal.keyRotationPending,
     renewalOverdue: false,
     requestErrors: input.renewal.requestErrors,
     files: [],
