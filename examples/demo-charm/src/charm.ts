@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { FlagStore } from '@tls-client/flags';
 import { getHookContext, HookTools } from '@tls-client/hookenv';
-import { TLS_CLIENT_FLAGS, TlsClient, type TlsClientOptions } from '@tls-client/layer';
+import { TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
 import {
   DemoConfigError,
   type DemoPaths,
@@ -64,12 +64,11 @@ async function main(): Promise<void> {
     configError = error.message;
   }
 
-  const options: TlsClientOptions & { protocol: DemoProtocol } = {
+  const client = new TlsClient({
     endpoint: ENDPOINT,
     protocol,
     ...(paths ? { caCertificatePath: paths.caCert } : {}),
-  };
-  const client = new TlsClient(options);
+  });
   if (paths) {
     const { ingress, others } = inputs;
     const sans = [...new Set([ingress, ...others, hostname()])];
