@@ -20,8 +20,11 @@ const v4Record = (fields: Record<string, unknown>) => ({
 });
 
 describe('reading what the v4 requirer records', () => {
-  it('reads nothing from a state written before v4, and lists its relations as unknown', () => {
-    expect(readDialects(base())).toEqual([{ relationId: 'certificates:3', dialect: 'unknown' }]);
+  it('reads nothing from a state written before v4, whose relations spoke legacy', () => {
+    expect(readDialects(base())).toEqual([{ relationId: 'certificates:3', dialect: 'legacy' }]);
+    expect(readDialects(withFields({ relations: {} }))).toEqual([
+      { relationId: 'certificates:3', dialect: 'unknown' },
+    ]);
     expect(readRenewalTrigger(base())).toBeNull();
     expect(readRenewal(base(), 'server/a')).toEqual({
       renewAt: null,

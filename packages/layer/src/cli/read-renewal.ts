@@ -58,18 +58,21 @@ function isoOrNull(value: unknown): string | null {
 
 /**
  * The dialect of each relation: from `state.relations[id].dialect`; a relation id the state lists
- * without a record is `unknown`. Sorted by relation number.
+ * without a record is `unknown`, or `legacy` in a state written before v4 support (no `relations`
+ * at all: that layer spoke only legacy). Sorted by relation number.
  */
 export function readDialects(state: LayerState | undefined): RelationDialectStatus[] {
   const byId = new Map<string, RelationDialect>();
-  for (const [id, record] of Object.entries(asObject(state?.relations) ?? {})) {
+  const relations = asObject(state?.relations);
+  for (const [id, record] of Object.entries(relations ?? {})) {
     const dialect = asObject(record)?.dialect;
     byId.set(
       id,
       typeof dialect === 'string' && DIALECTS.has(dialect) ? (dialect as RelationDialect) : 'unknown',
     );
   }
-  for (const id of state?.relationIds ?? []) if (!byId.has(id)) byId.set(id, 'unknown');
+  const unrecorded: RelationDialect = relations === undefined ? 'legacy' : 'unknown';
+  for (const id of state?.relationIds ?? []) if (!byId.has(id)) byId.set(id, unrecorded);
   return [...byId]
     .map(([relationId, dialect]) => ({ relationId, dialect }))
     .sort((a, b) => a.relationId.localeCompare(b.relationId, 'en', { numeric: true }));
