@@ -22,7 +22,9 @@ export type LayerProblemCode =
   /** `chain` holds no certificate or one that does not parse; certificates are written without it. */
   | 'ERR_LAYER_INVALID_CHAIN'
   /** A certificate was rejected for a reason without a more specific code. */
-  | 'ERR_LAYER_INVALID_CERTIFICATE';
+  | 'ERR_LAYER_INVALID_CERTIFICATE'
+  /** v4: the provider published a `request_errors` entry for our CSR (its code, name and message in the text). */
+  | 'ERR_LAYER_REQUEST_REFUSED';
 
 /**
  * Every code a {@link Problem} can carry: the layer's own, the protocol decoder's (unreadable relation

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Dispatcher, type FlagStore } from '@tls-client/flags';
 import { type HookContext, type HookTools, RelationDataView } from '@tls-client/hookenv';
+import { decodeProviderAppData, detectDialect } from '@tls-client/protocol/v4';
 import { makeChanges } from './changes.js';
 import type { CheckedView, RawProblem } from './check-provider-data.js';
 import { classifyProblem } from './classify-problems.js';
@@ -15,11 +17,15 @@ import {
   PATHS_KEY,
   type Problem,
   REQUESTS_KEY,
+  type RelationDialect,
   STATE_KEY,
   type StoredRequest,
+  V4_KEY,
 } from './state.js';
 import { testKillPoint } from './test-kill-point.js';
 import type { CertificateInfo, HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
+import { settleDialect } from './v4-dialect.js';
+import { RENEWAL_SECRET_PREFIX, V4Run } from './v4-run.js';
 import {
   type OutputContext,
   withdraw,
@@ -41,6 +47,9 @@ export class HookRun {
   #caChanged = false;
   #relationSets = 0;
   #connected = false;
+  /** The first relation's dialect in this hook (what is published and read). */
+  #relationDialect: RelationDialect | undefined;
+  #v4: V4Run | undefined;
   readonly #view: RelationDataView;
   /** The outputs' state: what this hook wrote, against the state the last successful hook committed. */
   readonly #out: OutputContext;
@@ -54,6 +63,7 @@ export class HookRun {
     private readonly pending: Map<string, PendingRequest>,
     private readonly handlers: readonly HandlerRegistration[],
     private readonly dialect: Dialect = legacyDialect,
+    private readonly rotateKeys: ReadonlySet<string> = new Set(),
   ) {
     this.#view = new RelationDataView(tools, { localUnit: ctx.unitName });
     const previous = store.getValue<LayerState>(STATE_KEY);
@@ -130,8 +140,43 @@ export class HookRun {
         published = read.published;
         this.#connected = relations.ids.length > 0;
         if (relations.ids.length === 0) await withdraw(this.#out);
+        const first = read.ids[0];
+        if (first === undefined) {
+          if (this.options.protocol !== 'legacy') {
+            const v4 = this.#v4Run();
+            await v4.removeRenewalSecrets(v4.forgetCsrs());
+          }
+          this.#out.state.relations = {};
+        }
         if (read.units.length === 0) {
           clearEndpointFlags(store, this.options.endpoint);
+          return;
+        }
+        let dialect: RelationDialect = 'legacy';
+        let appData: Record<string, string> = {};
+        if (first !== undefined && this.options.protocol !== 'legacy') {
+          const remoteApp = read.units.find((u) => u.relationId === first)?.unit.split('/')[0];
+          if (remoteApp !== undefined) appData = await this.#tool(() => this.#view.getApp(first, remoteApp));
+          dialect = settleDialect({
+            protocol: this.options.protocol,
+            recorded: this.#out.committed.relations?.[first]?.dialect,
+            detected: detectDialect({
+              units: read.units.filter((u) => u.relationId === first),
+              app: appData,
+            }),
+          });
+        }
+        this.#relationDialect = dialect;
+        if (first !== undefined) this.#out.state.relations = { [first]: { dialect } };
+        if (dialect === 'v4') {
+          const v4 = this.#v4Run();
+          const view = await v4.answers(first!, decodeProviderAppData(appData));
+          this.#rawProblems.push(...v4.problems);
+          checked = view;
+          this.#caChanged = updateEndpointFlags(store, this.options.endpoint, view).caChanged;
+          await writeCa(this.#out, view.ca);
+          await writeCertificates(this.#out, view);
+          testKillPoint(this.env, 'after-writes');
           return;
         }
         // Everything is validated before the first write (the CA copy and the trust store included).
@@ -163,6 +208,9 @@ export class HookRun {
 
     const first = relations.ids[0];
     if (first !== undefined) await this.#publish(first, published);
+    if (this.#v4 !== undefined) {
+      this.#out.state.renewalTrigger = await this.#v4.scheduleRenewals();
+    }
     this.#relationSets = (await this.#tool(() => this.#view.flush())).relationSets;
 
     const o = this.options;
@@ -240,15 +288,61 @@ export class HookRun {
     }
   }
 
+  /** The v4 dialect's work for this hook, made once. */
+  #v4Run(): V4Run {
+    const label = this.ctx.hookName === 'secret-expired' ? this.ctx.secretLabel : undefined;
+    const expired =
+      label?.startsWith(RENEWAL_SECRET_PREFIX) === true
+        ? Object.keys(this.store.getValue<Record<string, unknown>>(V4_KEY) ?? {}).find((id) =>
+            label.endsWith(createHash('sha256').update(id).digest('hex').slice(0, 32)),
+          )
+        : undefined;
+    const fake = this.env.TLS_CLIENT_TEST_NOW;
+    this.#v4 ??= new V4Run({
+      store: this.store,
+      tools: this.tools,
+      state: this.#out.state,
+      committed: this.#out.committed,
+      now: fake === undefined || fake === '' ? new Date() : new Date(fake),
+      options: this.options,
+      rotateKeys: this.rotateKeys,
+      expired,
+      tool: (fn) => this.#tool(fn),
+    });
+    return this.#v4;
+  }
+
   async #publish(relationId: string, published: Readonly<Record<string, string>>): Promise<void> {
-    const changes = this.dialect.requestChanges({
+    const requests = this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? [];
+    const dialect =
+      this.#relationDialect ??
+      settleDialect({
+        protocol: this.options.protocol,
+        recorded: this.#out.committed.relations?.[relationId]?.dialect,
+        detected: 'unknown',
+      });
+    if (this.#relationDialect === undefined) this.#out.state.relations = { [relationId]: { dialect } };
+    const data: Record<string, string | null> = {};
+    if (dialect === 'v4' || dialect === 'unknown') {
+      const v4 = await this.#v4Run().publish(requests, published, relationId);
+      if (v4 !== undefined) {
+        Object.assign(data, v4.set);
+        for (const key of v4.deleted) data[key] = null;
+      }
+    }
+    // Legacy keys go when the relation speaks v4 (the key-level diff deletes only what is there).
+    const legacy = this.dialect.requestChanges({
       unitName: this.ctx.unitName,
-      requests: this.store.getValue<StoredRequest[]>(REQUESTS_KEY) ?? [],
+      requests: dialect === 'v4' ? [] : requests,
       published,
     });
-    if (changes === undefined) return;
-    const data: Record<string, string | null> = { ...changes.set };
-    for (const key of changes.deleted) data[key] = null;
-    await this.#tool(() => this.#view.set(relationId, data));
+    if (legacy !== undefined) {
+      Object.assign(data, legacy.set);
+      for (const key of legacy.deleted) data[key] = null;
+    }
+    if (dialect === 'legacy' && published.certificate_signing_requests !== undefined) {
+      data.certificate_signing_requests = null;
+    }
+    if (Object.keys(data).length > 0) await this.#tool(() => this.#view.set(relationId, data));
   }
 }

@@ -146,6 +146,7 @@ export class TlsClient {
   readonly #env: NodeJS.ProcessEnv;
   readonly #pending = new Map<string, PendingRequest>();
   readonly #handlers: HandlerRegistration[] = [];
+  readonly #rotateKeys = new Set<string>();
   #store: FlagStore | undefined;
   #problems: Problem[] = [];
   #running = false;
@@ -226,6 +227,21 @@ export class TlsClient {
   /** Requests an intermediate CA certificate. */
   requestIntermediateCert(commonName: string, sans?: readonly string[], files?: CertFileOptions): void {
     this.#request('intermediate', commonName, sans ?? [], files, false);
+  }
+
+  /**
+   * v4: makes a new key and a new CSR for this certificate in the next `run()`. The files switch only
+   * when the new certificate arrives; until then the old certificate and key stay as a matching pair.
+   * @throws TypeError for an unknown type or an empty common name.
+   */
+  rotateKey(type: CertType, commonName: string): void {
+    if (!['server', 'client', 'application', 'intermediate'].includes(type)) {
+      throw new TypeError(`unknown certificate type ${JSON.stringify(type)}`);
+    }
+    if (typeof commonName !== 'string' || commonName === '') {
+      throw new TypeError('commonName must be a non-empty string');
+    }
+    this.#rotateKeys.add(certId(type, commonName));
   }
 
   /** Runs `handler` in `run()` while all of `flags` are set, after the layer's own work. */
@@ -329,7 +345,17 @@ export class TlsClient {
       }
       this.#store = store;
       const tools = new HookTools({ env: this.#env });
-      const hookRun = new HookRun(this.#options, this.#env, ctx, store, tools, this.#pending, this.#handlers);
+      const hookRun = new HookRun(
+        this.#options,
+        this.#env,
+        ctx,
+        store,
+        tools,
+        this.#pending,
+        this.#handlers,
+        undefined,
+        this.#rotateKeys,
+      );
       try {
         await runHook(store, () => hookRun.execute());
       } catch (error) {

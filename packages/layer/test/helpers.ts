@@ -36,6 +36,8 @@ export interface CharmSpec {
   clearChanged?: boolean;
   /** Register `tls.whenChanged`, which records what it was given in `changesSeen`. */
   whenChanged?: boolean;
+  /** Call `tls.rotateKey(type, commonName)` before `run()`. */
+  rotateKey?: { type: string; commonName: string };
 }
 
 /** What the fixture charm writes to `last-run.json`. */
