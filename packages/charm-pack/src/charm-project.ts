@@ -35,7 +35,7 @@ export interface ReadCharmProjectOptions {
 }
 
 /** Test tooling that is never charm code, whatever a project declares. */
-const ALWAYS_DEV_ONLY = ['node-forge', '@tls-client/testing', 'vitest', 'typescript'];
+const ALWAYS_DEV_ONLY = ['@tls-client/testing', 'vitest', 'typescript'];
 
 /** Copied when present, besides metadata.yaml. */
 const OPTIONAL_FILES = ['config.yaml', 'actions.yaml', 'LICENSE', 'README.md', 'icon.svg'];

@@ -81,17 +81,18 @@ describe('packCharm refuses bad input, naming the file, and writes nothing', () 
     expect(error.message).toContain('src/charm.ts');
   });
 
-  it('test tooling reaching the bundle (node-forge, the fake Juju)', async () => {
+  it('test tooling reaching the bundle (the fake Juju and its throwaway CA)', async () => {
     const project = makeProject({
-      'src/hook.ts': "import forge from 'node-forge';\nexport const hookName = () => String(forge);\n",
-      'node_modules/node-forge/package.json':
-        '{ "name": "node-forge", "version": "1.0.0", "main": "index.js" }\n',
-      'node_modules/node-forge/index.js': 'module.exports = { pki: {} };\n',
+      'src/hook.ts':
+        "import { FakeModel } from '@tls-client/testing';\nexport const hookName = () => String(FakeModel);\n",
+      'node_modules/@tls-client/testing/package.json':
+        '{ "name": "@tls-client/testing", "version": "1.0.0", "main": "index.js" }\n',
+      'node_modules/@tls-client/testing/index.js': 'module.exports = { FakeModel: {} };\n',
     });
     dirs.push(project);
     const error = await refusal(project);
     expect(error.code).toBe('ERR_CHARM_PACK_BUNDLE_FAILED');
-    expect(error.message).toContain('node_modules/node-forge/index.js (node-forge)');
+    expect(error.message).toContain('node_modules/@tls-client/testing/index.js (@tls-client/testing)');
   });
 
   it('an unknown architecture', async () => {
