@@ -80,7 +80,10 @@ export function chooseStatus(state: DemoState): WorkloadStatus {
   if (first !== undefined) {
     const more = blocking.length > 1 ? ` (+${blocking.length - 1} more)` : '';
     const about = first.commonName === undefined ? '' : ` for ${first.commonName}`;
-    return { status: 'blocked', message: clip(`bad certificate data${about}: ${first.message}${more}`) };
+    // A v4 provider's request_errors entry: the provider refused the request (e.g. a domain).
+    const what =
+      first.code === 'ERR_LAYER_REQUEST_REFUSED' ? 'certificate request refused' : 'bad certificate data';
+    return { status: 'blocked', message: clip(`${what}${about}: ${first.message}${more}`) };
   }
   if (!state.caSaved) return { status: 'waiting', message: 'waiting for the CA certificate' };
   if (!state.certsSaved) return { status: 'waiting', message: 'waiting for certificates' };

@@ -141,7 +141,8 @@ describe('the packed demo charm, cold', () => {
     expect(mode(join(certs(), 'client.key'))).toBe('600');
     expect(mode(join(certs(), 'server.crt'))).toBe('644');
     expect(mode(join(certs(), 'ca.crt'))).toBe('644');
-    expect(mode(join(charmDir, '.tls-client'))).toBe('700');
+    // The fake gives every hook a sandboxed state dir (TLS_CLIENT_STATE_DIR) unless asked otherwise.
+    expect(mode(model.stateDir ?? join(charmDir, '.tls-client'))).toBe('700');
     expect(bundleContains(bundle(), ca.caPem)).toBe(true);
   });
 

@@ -99,4 +99,18 @@ describe('chooseStatus', () => {
     });
     expect(status.message).toBe('client certificate expired 2 hours ago (+1 more)');
   });
+
+  it('says a request was refused when the v4 provider refused it', () => {
+    const status = chooseStatus({
+      ...ready,
+      certsSaved: false,
+      problems: [
+        { code: 'ERR_LAYER_REQUEST_REFUSED', commonName: 'demo', message: '102 DOMAIN_NOT_ALLOWED' },
+      ],
+    });
+    expect(status).toEqual({
+      status: 'blocked',
+      message: 'certificate request refused for demo: 102 DOMAIN_NOT_ALLOWED',
+    });
+  });
 });
