@@ -1,10 +1,13 @@
 // Bench of @tls-client/layer on the hook path, as Juju runs it: a charm process per hook under the
 // fake Juju of @tls-client/testing, answered by its embedded CA. First the packed demo charm (what
 // ships: dispatch -> bin/node lib/charm.mjs) on a steady certificates-relation-changed, beside
-// `node -e 0` and one fake hook-tool call, with a breakdown of where its time goes. Then, beside
-// `node -e 0` in the same run: certificates-relation-changed with a CA, two server certs and one client cert (files
-// already current; files changing), hook-tool calls per hook, the import cost of the layer, and
-// which modules the hook path loads (node-forge must not be among them).
+// `node -e 0` and one fake hook-tool call, with a breakdown of where its time goes. Then the v4
+// requirer beside the legacy one in the same round-robin (same charm, `protocol: 'legacy'` and
+// `'v4'`): the steady hook of each, the v4 hook in which the answer arrives, and the v4 hook that
+// generates a key and CSR, with the generation's share (BENCH_V4_ONLY=1 runs only this part). Then,
+// beside `node -e 0` in the same run: certificates-relation-changed with a CA, two server certs and
+// one client cert (files already current; files changing), hook-tool calls per hook, the import
+// cost of the layer, and which modules the hook path loads (node-forge must not be among them).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
