@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Dispatcher, type FlagStore } from '@tls-client/flags';
 import { type HookContext, type HookTools, RelationDataView } from '@tls-client/hookenv';
+import type { CertType } from '@tls-client/protocol';
 import { decodeProviderAppData, detectDialect } from '@tls-client/protocol/v4';
 import { makeChanges } from './changes.js';
 import type { CheckedView, RawProblem } from './check-provider-data.js';
@@ -37,6 +38,12 @@ import {
 /** Same problem, for "log it only when it is new". */
 function problemKey(p: Problem | RawProblem): string {
   return JSON.stringify([p.code, p.key ?? null, p.commonName ?? null, p.type ?? null, p.message]);
+}
+
+/** `server/cn` → `{ type, commonName }`. */
+function splitId(id: string): { type: CertType; commonName: string } {
+  const slash = id.indexOf('/');
+  return { type: id.slice(0, slash) as CertType, commonName: id.slice(slash + 1) };
 }
 
 /** One hook's work. Kept apart from TlsClient so that nothing leaks between hooks. */
@@ -102,6 +109,11 @@ export class HookRun {
       problems: this.problems.map((p) => ({ ...p })),
       changes: makeChanges(this.#out.changed, this.#caChanged),
       certificates,
+      dialects: Object.fromEntries(
+        Object.entries(this.#out.state.relations ?? {}).map(([id, r]) => [id, r.dialect]),
+      ),
+      renewed: (this.#v4?.renewed ?? []).map(splitId),
+      rotated: (this.#v4?.rotated ?? []).map(splitId),
     };
   }
 

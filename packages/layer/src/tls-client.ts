@@ -88,6 +88,12 @@ export interface RunResult {
   changes: Changes;
   /** Every certificate the layer holds files for, with its expiry (expired ones are kept; see README). */
   certificates: CertificateInfo[];
+  /** The dialect of each relation on the endpoint (`'unknown'` while `auto` still waits). */
+  dialects: Record<string, 'legacy' | 'v4' | 'unknown'>;
+  /** v4: certificates renewed in this hook (a renewal's or a revocation's new certificate arrived). */
+  renewed: { type: CertType; commonName: string }[];
+  /** v4: certificates whose key rotation completed in this hook (new key and certificate written together). */
+  rotated: { type: CertType; commonName: string }[];
 }
 
 /** A certificate the layer wrote, as {@link RunResult.certificates} lists it. */

@@ -63,7 +63,14 @@ export interface Harness {
   setSpec(spec: CharmSpec): Promise<void>;
   hook(
     name: string,
-    options?: { relationId?: string; remoteUnit?: string; env?: Record<string, string> },
+    options?: {
+      relationId?: string;
+      remoteUnit?: string;
+      env?: Record<string, string>;
+      secretId?: string;
+      secretLabel?: string;
+      secretRevision?: number;
+    },
   ): Promise<HookRun & { last: LastRun }>;
   /** How many times update-ca-certificates ran. */
   updateCalls(): Promise<number>;
