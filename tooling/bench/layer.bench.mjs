@@ -1,10 +1,13 @@
 // Bench of @tls-client/layer on the hook path, as Juju runs it: a charm process per hook under the
 // fake Juju of @tls-client/testing, answered by its embedded CA. First the packed demo charm (what
 // ships: dispatch -> bin/node lib/charm.mjs) on a steady certificates-relation-changed, beside
-// `node -e 0` and one fake hook-tool call, with a breakdown of where its time goes. Then, beside
-// `node -e 0` in the same run: certificates-relation-changed with a CA, two server certs and one client cert (files
-// already current; files changing), hook-tool calls per hook, the import cost of the layer, and
-// which modules the hook path loads (node-forge must not be among them).
+// `node -e 0` and one fake hook-tool call, with a breakdown of where its time goes. Then the v4
+// requirer beside the legacy one in the same round-robin (same charm, `protocol: 'legacy'` and
+// `'v4'`): the steady hook of each, the v4 hook in which the answer arrives, and the v4 hook that
+// generates a key and CSR, with the generation's share (BENCH_V4_ONLY=1 runs only this part). Then,
+// beside `node -e 0` in the same run: certificates-relation-changed with a CA, two server certs and
+// one client cert (files already current; files changing), hook-tool calls per hook, the import
+// cost of the layer, and which modules the hook path loads (node-forge must not be among them).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -125,17 +128,21 @@ async function interleavedMedians(cases, { runs = RUNS, warmup = 2 } = {}) {
   );
 }
 
-// A variant of the demo charm that requests two server certificates and one client certificate.
-// With BENCH_TIMING_OUT set it appends, per hook, where its time went inside the charm process.
-const CHARM = `import { appendFileSync } from 'node:fs';
+// A variant of the demo charm that requests two server certificates and one client certificate,
+// in the given dialect (default: the layer's default). With BENCH_EXTRA_CN set it also requests a
+// server certificate for that name (a new request: in v4, a new key and CSR). With
+// BENCH_TIMING_OUT set it appends, per hook, where its time went inside the charm process.
+const charmSource = (protocol) => `import { appendFileSync } from 'node:fs';
 const started = performance.now(); // since the process started: node's own start-up
 const { TlsClient } = await import(${JSON.stringify(LAYER_URL)});
 const imported = performance.now();
 const certs = process.env.JUJU_CHARM_DIR + '/certs';
-const client = new TlsClient({ caCertificatePath: certs + '/ca.crt' });
+const client = new TlsClient({ caCertificatePath: certs + '/ca.crt'${protocol ? `, protocol: ${JSON.stringify(protocol)}` : ''} });
 client.requestServerCert('203.0.113.10', ['203.0.113.10', '10.0.0.10', 'bench-0'], { certPath: certs + '/server.crt', keyPath: certs + '/server.key' });
 client.requestServerCert('api.bench.internal', ['api.bench.internal'], { certPath: certs + '/api.crt', keyPath: certs + '/api.key' });
 client.requestClientCert('bench', undefined, { certPath: certs + '/client.crt', keyPath: certs + '/client.key' });
+const extra = process.env.BENCH_EXTRA_CN;
+if (extra) client.requestServerCert(extra, [extra], { certPath: certs + '/' + extra + '.crt', keyPath: certs + '/' + extra + '.key' });
 await client.run();
 const done = performance.now();
 if (process.env.BENCH_TIMING_OUT) {
@@ -167,10 +174,10 @@ if (process.argv[1]?.endsWith('/charm.mjs')) {
 }
 `;
 
-async function setUp(dir) {
+async function setUp(dir, protocol) {
   const charmDir = join(dir, 'charm');
   mkdirSync(charmDir, { recursive: true });
-  writeFileSync(join(charmDir, 'charm.mjs'), CHARM);
+  writeFileSync(join(charmDir, 'charm.mjs'), charmSource(protocol));
   writeFileSync(
     join(charmDir, 'metadata.yaml'),
     'name: bench\nrequires:\n  certificates:\n    interface: tls-certificates\n',
@@ -212,9 +219,14 @@ async function setUp(dir) {
     if (run.exitCode !== 0) throw new Error(`${hook} failed: ${run.stderr.slice(0, 500)}`);
   }
   await changed(); // publishes the requests
-  await ca.answer(model, relationId, { providerUnit: 'easyrsa/0' });
+  const answer = () =>
+    protocol === 'v4'
+      ? ca.answerV4(model, relationId, { providerUnit: 'easyrsa/0' })
+      : ca.answer(model, relationId, { providerUnit: 'easyrsa/0' });
+  await answer();
   await changed(); // writes everything
-  return { dir, charmDir, model, ca, relationId, changed };
+  await changed(); // steady from here on
+  return { dir, charmDir, model, ca, relationId, changed, answer };
 }
 
 function countCalls(run) {
@@ -445,11 +457,155 @@ async function packedCharmBench(dir) {
   console.log(`  zod in the bundle: ${zod.length === 0 ? 'no (tree-shaken away)' : `${zod.length} modules`}`);
 }
 
+const CSR_URL = pathToFileURL(resolve(import.meta.dirname, '../../packages/csr/dist/index.js')).href;
+// What the key-and-CSR hook spends on generation alone: an RSA 2048 key and one CSR, timed inside a
+// node process (after the import, which the hook pays too but is shown apart).
+const GENERATE = `const t0 = performance.now();
+const { generatePrivateKey, createCsr } = await import(${JSON.stringify(CSR_URL)});
+const t1 = performance.now();
+const key = await generatePrivateKey();
+const t2 = performance.now();
+await createCsr(key, { commonName: 'new.bench.internal', sansDns: ['new.bench.internal'] });
+const t3 = performance.now();
+process.stdout.write(JSON.stringify({ import: t1 - t0, key: t2 - t1, csr: t3 - t2 }));`;
+
+/**
+ * The v4 requirer beside the legacy one, in the same round-robin: a steady relation-changed of each
+ * (same charm: CA + 2 server + 1 client certificate), `node -e 0`, the v4 hook in which the answer
+ * arrives (provider data wiped and answered again: new certificates for the same CSRs), and the v4
+ * hook that generates a key and CSR (a new request each round), with the generation's share.
+ * @returns false when this build's layer does not speak v4 (nothing measured).
+ */
+async function v4Bench(dir) {
+  const legacy = await setUp(join(dir, 'legacy'), 'legacy');
+  const v4 = await setUp(join(dir, 'v4'), 'v4');
+  const csrs = v4.model.localUnitData(v4.relationId).certificate_signing_requests;
+  if (csrs === undefined) {
+    console.log('\n## v4 beside legacy: NOT MEASURED (this build of the layer publishes no v4 CSRs)');
+    return false;
+  }
+  const fresh = await setUp(join(dir, 'v4-new'), 'v4');
+  let n = 0;
+  const keyedName = () => `new-${n}.bench.internal`;
+  const steady = (b) => ({
+    prepare: () => b.model.clearCalls(),
+    run: () => b.changed(),
+  });
+  const rounds = await roundRobin(
+    {
+      node: { run: () => spawnNode(['-e', '0']) },
+      legacy: steady(legacy),
+      v4: steady(v4),
+      answer: {
+        prepare: async () => {
+          v4.model.clearCalls();
+          v4.model.setRemoteAppData(v4.relationId, {}, { replace: true });
+          await v4.answer();
+        },
+        run: () => v4.changed(),
+      },
+      keygen: {
+        prepare: () => {
+          fresh.model.clearCalls();
+          n += 1;
+        },
+        run: () => fresh.changed({ BENCH_EXTRA_CN: keyedName() }),
+      },
+      generate: { run: () => spawnNode(['--input-type=module', '-e', GENERATE]) },
+    },
+    v4.charmDir,
+  );
+  const gen = JSON.parse(rounds.generate.last);
+  const calls = (run) => {
+    const { total, byTool } = countCalls(run);
+    return {
+      'tool calls': String(total),
+      'by tool': Object.entries(byTool)
+        .map(([t, c]) => `${t} ${c}`)
+        .join(', '),
+    };
+  };
+  const nodeMs = rounds.node.ms;
+  report(
+    'v4 beside legacy: certificates-relation-changed, CA + 2 server + 1 client cert (a charm process per hook)',
+    [
+      { case: 'node -e 0', ms: nodeMs },
+      {
+        case: 'steady legacy hook',
+        ms: rounds.legacy.ms,
+        baselineMs: nodeMs,
+        extra: calls(rounds.legacy.last),
+      },
+      { case: 'steady v4 hook', ms: rounds.v4.ms, baselineMs: nodeMs, extra: calls(rounds.v4.last) },
+      {
+        case: 'v4: the answer arrives (3 certs written)',
+        ms: rounds.answer.ms,
+        baselineMs: nodeMs,
+        extra: calls(rounds.answer.last),
+      },
+      {
+        case: 'v4: a new request (key + CSR generated)',
+        ms: rounds.keygen.ms,
+        baselineMs: nodeMs,
+        extra: calls(rounds.keygen.last),
+      },
+    ],
+  );
+  const generation = gen.key + gen.csr;
+  console.table([
+    {
+      target: 'steady v4 hook <= 1.1x steady legacy hook',
+      'v4 ms': rounds.v4.ms.toFixed(1),
+      'legacy ms': rounds.legacy.ms.toFixed(1),
+      ratio: `${(rounds.v4.ms / rounds.legacy.ms).toFixed(2)}x`,
+    },
+  ]);
+  console.log(
+    "\n## the key-and-CSR hook: the generation's share (generation timed in its own process, last round)",
+  );
+  console.table([
+    {
+      part: 'RSA 2048 key',
+      ms: gen.key.toFixed(1),
+      'share of the hook': `${((100 * gen.key) / rounds.keygen.ms).toFixed(0)}%`,
+    },
+    {
+      part: 'CSR (node-forge ASN.1, loaded lazily)',
+      ms: gen.csr.toFixed(1),
+      'share of the hook': `${((100 * gen.csr) / rounds.keygen.ms).toFixed(0)}%`,
+    },
+    {
+      part: 'import of @tls-client/csr',
+      ms: gen.import.toFixed(1),
+      'share of the hook': `${((100 * gen.import) / rounds.keygen.ms).toFixed(0)}%`,
+    },
+    {
+      part: 'key + CSR',
+      ms: generation.toFixed(1),
+      'share of the hook': `${((100 * generation) / rounds.keygen.ms).toFixed(0)}%`,
+    },
+    { part: 'the hook (median)', ms: rounds.keygen.ms.toFixed(1), 'share of the hook': '100%' },
+  ]);
+  return true;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'tls-client-layer-bench-'));
 try {
-  mkdirSync(join(dir, 'packed'));
-  await packedCharmBench(join(dir, 'packed'));
-  if (process.env.BENCH_PACKED_ONLY === '1') process.exit(0);
+  if (process.env.BENCH_V4_ONLY !== '1') {
+    mkdirSync(join(dir, 'packed'));
+    await packedCharmBench(join(dir, 'packed'));
+    if (process.env.BENCH_PACKED_ONLY === '1') {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  }
+  mkdirSync(join(dir, 'v4bench'));
+  const v4Measured = await v4Bench(join(dir, 'v4bench'));
+  if (!v4Measured) process.exitCode = 1;
+  if (process.env.BENCH_V4_ONLY === '1') {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit();
+  }
   const bench = await setUp(dir);
   // 1. Hook wall time, round-robin so that load from other processes hits every case alike: the
   // baselines (`node -e 0`, and one fake hook-tool call, a node process of its own, to read the hook

@@ -4,10 +4,17 @@
 import { hostname } from 'node:os';
 import { FlagStore } from '@tls-client/flags';
 import { getHookContext, HookTools } from '@tls-client/hookenv';
-import { endpointFlags, TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
-import { DemoConfigError, type DemoPaths, resolvePaths } from './config.js';
+import { TLS_CLIENT_FLAGS, TlsClient } from '@tls-client/layer';
+import {
+  DemoConfigError,
+  type DemoPaths,
+  type DemoProtocol,
+  resolvePaths,
+  resolveProtocol,
+} from './config.js';
+import { describeChanges } from './describe-changes.js';
 import { chooseStatus } from './status.js';
-import { INPUTS_KEY, needsRefresh, pickPathOptions, type UnitInputs } from './unit-inputs.js';
+import { INPUTS_KEY, needsRefresh, pickOptions, type UnitInputs } from './unit-inputs.js';
 
 const ENDPOINT = 'certificates';
 
@@ -44,21 +51,22 @@ async function main(): Promise<void> {
   let inputs: UnitInputs;
   if (needsRefresh(context.hookName, cached)) {
     const [config, unitAddresses] = await Promise.all([tools.configGet(), addresses(tools)]);
-    inputs = { config: pickPathOptions(config), ...unitAddresses };
+    inputs = { config: pickOptions(config), ...unitAddresses };
   } else inputs = cached as UnitInputs;
   let paths: DemoPaths | undefined;
+  let protocol: DemoProtocol = 'auto';
   let configError: string | undefined;
   try {
+    protocol = resolveProtocol(inputs.config);
     paths = resolvePaths(inputs.config, charmDir);
   } catch (error) {
     if (!(error instanceof DemoConfigError)) throw error;
     configError = error.message;
   }
 
-  // The legacy story until the demo's `protocol` config option lands (issue 13 item 10, v4ops).
   const client = new TlsClient({
     endpoint: ENDPOINT,
-    protocol: 'legacy',
+    protocol,
     ...(paths ? { caCertificatePath: paths.caCert } : {}),
   });
   if (paths) {
@@ -68,28 +76,12 @@ async function main(): Promise<void> {
     client.requestClientCert(app, undefined, { certPath: paths.clientCert, keyPath: paths.clientKey });
   }
 
-  // The layer and the endpoint leave *.changed flags set until the charm has acted on them. A real
-  // charm would reload its service here so that it picks up the new files and CA, then clear them.
-  const endpoint = endpointFlags(ENDPOINT);
-  client.whenAny(
-    [TLS_CLIENT_FLAGS.certsChanged, endpoint.caChanged],
-    async () => {
-      const changed = client.flags
-        .list()
-        .filter(
-          (flag) =>
-            flag.endsWith('.changed') && (flag.startsWith('tls_client.') || flag.startsWith(`${ENDPOINT}.`)),
-        );
-      const which = changed.flatMap((flag) => {
-        if (flag === endpoint.caChanged) return ['CA'];
-        const match = /^tls_client\.([a-z]+)\.cert\.(.+)\.changed$/.exec(flag);
-        return match ? [`${match[1]} ${match[2]}`] : [];
-      });
-      await tools.jujuLog(`certificates changed (${which.join(', ')}): reloading the workload`);
-      for (const flag of changed) client.flags.clear(flag);
-    },
-    'demo.reload-workload',
-  );
+  // The layer's reload signal: this handler runs while a change (new, renewed or rotated files, a
+  // new CA) is pending, and the layer acknowledges it (clears every *.changed flag) once it resolves.
+  // A real charm would reload its service here so that it picks up the new files and CA.
+  client.whenChanged(async (changes) => {
+    await tools.jujuLog(`certificates changed (${describeChanges(changes)}): reloading the workload`);
+  }, 'demo.reload-workload');
 
   const result = await client.run();
 
@@ -98,6 +90,7 @@ async function main(): Promise<void> {
     caSaved: client.flags.isSet(TLS_CLIENT_FLAGS.caSaved),
     certsSaved: client.flags.isSet(TLS_CLIENT_FLAGS.certsSaved),
     problems: client.problems(),
+    certificates: result.certificates,
     configError,
   });
   // status-set takes effect at once and costs a hook-tool call: skip it when the status is the one

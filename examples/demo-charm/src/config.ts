@@ -20,6 +20,15 @@ const OPTIONS = {
 /** The names of the path options, as in config.yaml. */
 export const PATH_OPTIONS: readonly string[] = Object.values(OPTIONS).map(([option]) => option);
 
+/** The `protocol` option: which dialect of the relation the layer speaks. */
+export type DemoProtocol = 'auto' | 'legacy' | 'v4';
+/** The name of the protocol option, as in config.yaml. */
+export const PROTOCOL_OPTION = 'protocol';
+const PROTOCOLS: readonly DemoProtocol[] = ['auto', 'legacy', 'v4'];
+
+/** Every option the charm reads, as in config.yaml. */
+export const CONFIG_OPTIONS: readonly string[] = [...PATH_OPTIONS, PROTOCOL_OPTION];
+
 /** A config value the charm cannot use; the charm turns it into a blocked status. */
 export class DemoConfigError extends Error {
   override readonly name = 'DemoConfigError';
@@ -49,4 +58,22 @@ export function resolvePaths(config: Readonly<Record<string, unknown>>, charmDir
     return [field, trimmed];
   });
   return Object.fromEntries(entries) as unknown as DemoPaths;
+}
+
+/**
+ * Resolves the `protocol` option: unset (an older stored config) means `auto`, the config.yaml
+ * default; case and surrounding blanks are ignored.
+ * @throws DemoConfigError naming the option for anything but `auto`, `legacy` or `v4`.
+ */
+export function resolveProtocol(config: Readonly<Record<string, unknown>>): DemoProtocol {
+  const value = config[PROTOCOL_OPTION] ?? 'auto';
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  const protocol = PROTOCOLS.find((p) => p === word);
+  if (protocol === undefined) {
+    throw new DemoConfigError(
+      PROTOCOL_OPTION,
+      `config option ${PROTOCOL_OPTION} must be one of auto, legacy, v4`,
+    );
+  }
+  return protocol;
 }

@@ -51,7 +51,16 @@ class Demo {
     readonly trustRoot: string,
     readonly model: FakeModel,
     readonly quiet: boolean,
-  ) {}
+    /** Where step numbers start (the v4 story continues the legacy one's). */
+    firstStep = 0,
+  ) {
+    this.step = firstStep;
+  }
+
+  /** The number of the last step run. */
+  get lastStep(): number {
+    return this.step;
+  }
 
   get bundlePath(): string {
     return join(this.trustRoot, 'etc/ssl/certs/ca-certificates.crt');
@@ -60,6 +69,11 @@ class Demo {
   /** The files the charm writes plus the trust store's: certs/, the installed CA files, the bundle. */
   watchedFiles(): string[] {
     return [...Object.values(certPaths(this.charmDir)), ...trustStoreFiles(this.trustRoot), this.bundlePath];
+  }
+
+  /** The unit's flag store (the layer's state). */
+  get stateFile(): string {
+    return join(this.charmDir, '.tls-client', 'flags.json');
   }
 
   /** The environment the charm's hooks (and the operator's CLI) see besides the fake Juju's. */
@@ -80,7 +94,7 @@ class Demo {
   async hook(
     hook: string,
     title: string,
-    relation?: { relationId: string; remoteUnit?: string },
+    relation?: { relationId?: string; remoteUnit?: string; secretId?: string },
   ): Promise<HookRun> {
     this.step += 1;
     const before = snapshot(this.watchedFiles());
@@ -92,7 +106,7 @@ class Demo {
     this.hooks.push({ step: this.step, hook, ms, exitCode: run.exitCode, calls });
 
     const where = relation
-      ? ` (${[relation.relationId, relation.remoteUnit].filter(Boolean).join(', ')})`
+      ? ` (${[relation.relationId, relation.remoteUnit, relation.secretId].filter(Boolean).join(', ')})`
       : '';
     this.print(`\n[${this.step}] ${hook}${where}: ${title}`);
     const callText = [...calls].map(([tool, n]) => `${tool} ${n}`).join(', ');
@@ -303,6 +317,188 @@ async function runDemo(demo: Demo, ca: EmbeddedCa): Promise<void> {
   demo.check(model.status().status === 'active', 'status is active');
 }
 
+const V4_PROVIDER = 'self-signed-certificates';
+const V4_PROVIDER_UNIT = `${V4_PROVIDER}/0`;
+const PRIVATE_KEY = /PRIVATE KEY/;
+
+/** Every databag of every relation of the model, as `(where, key, value)`: what travels. */
+function everyDatabag(model: FakeModel): { where: string; key: string; value: string }[] {
+  const out: { where: string; key: string; value: string }[] = [];
+  const add = (where: string, bag: Record<string, string>) => {
+    for (const [key, value] of Object.entries(bag)) out.push({ where, key, value });
+  };
+  for (const id of model.relationIds()) {
+    add(`${id} ${UNIT}`, model.localUnitData(id));
+    add(`${id} ${UNIT.split('/')[0]} (app)`, model.localAppData(id));
+    add(`${id} ${model.remoteApp(id)} (app)`, model.remoteAppData(id));
+    for (const unit of model.remoteUnits(id)) add(`${id} ${unit}`, model.remoteUnitData(id, unit));
+  }
+  return out;
+}
+
+/** The CSRs our unit publishes (v4), as PEM strings; empty when none or unreadable. */
+function publishedCsrs(model: FakeModel, relationId: string): string[] {
+  const raw = model.localUnitData(relationId).certificate_signing_requests;
+  if (raw === undefined) return [];
+  try {
+    const list = JSON.parse(raw) as { certificate_signing_request?: unknown }[];
+    return list.map((e) => String(e.certificate_signing_request ?? ''));
+  } catch {
+    return [];
+  }
+}
+
+/** Hook-tool calls of a run that touch secrets (`secret-add`, `secret-set`, …). */
+function secretCalls(run: HookRun): number {
+  return run.calls.filter((c) => c.tool.startsWith('secret-')).length;
+}
+
+/**
+ * The same charm with `protocol=v4` against a v4 provider (the EmbeddedCa's v4 mode, as
+ * self-signed-certificates answers): keys made on the unit, CSRs on the wire, renewal by
+ * secret-expired on the fake clock, a revocation with a CA rotation, relation-broken.
+ */
+async function runV4Story(demo: Demo, ca: EmbeddedCa): Promise<void> {
+  const { model, charmDir } = demo;
+  const files = certPaths(charmDir);
+  const bundle = () => (existsSync(demo.bundlePath) ? readFileSync(demo.bundlePath, 'utf8') : '');
+  const sha = (path: string) => fileFacts(path)?.sha256;
+  demo.print(
+    '\n== Part 2: the same charm with protocol=v4, against a v4 provider (keys never leave the unit)',
+  );
+
+  await demo.hook('install', 'config protocol=v4, no relation yet');
+  const relationId = model.addRelation('certificates', V4_PROVIDER);
+  model.addRemoteUnit(relationId, V4_PROVIDER_UNIT);
+  const where = { relationId, remoteUnit: V4_PROVIDER_UNIT };
+  await demo.hook(
+    'certificates-relation-joined',
+    'the v4 provider joined: keys made here, CSRs published',
+    where,
+  );
+  const csrs = publishedCsrs(model, relationId);
+  demo.print('    published in our unit databag:');
+  for (const [key, value] of Object.entries(model.localUnitData(relationId)).sort())
+    demo.print(`      ${key} = ${clip(value, 100)}`);
+  demo.check(csrs.length === 2, `${csrs.length} CSRs published (server and client)`);
+  demo.check(
+    fileFacts(files.serverKey)?.mode === 0o600,
+    'the server key is on the unit, mode 0600, before any answer',
+  );
+  const bags = everyDatabag(model);
+  demo.check(
+    bags.every((b) => !PRIVATE_KEY.test(b.value)),
+    `no "PRIVATE KEY" in any databag (${bags.length} keys scanned in ${new Set(bags.map((b) => b.where)).size} databags)`,
+  );
+
+  const first = await ca.answerV4(model, relationId, { providerUnit: V4_PROVIDER_UNIT });
+  demo.print(
+    `\n    the v4 provider answers in its app databag: ${first.issued} certificate(s) signed from our CSRs`,
+  );
+  await demo.hook('certificates-relation-changed', 'the answer: certificates accepted, files written', where);
+  demo.check(model.status().status === 'active', 'status is active');
+  demo.check(bundleContains(bundle(), ca.caPem), 'the CA is in the sandbox trust bundle');
+  const verified = verifyWithOpenssl(demo.bundlePath, files.serverCert);
+  demo.check(verified.ok, `openssl verify -CAfile <bundle> server.crt: ${verified.output}`);
+  const answered = everyDatabag(model);
+  demo.check(
+    answered.every((b) => !PRIVATE_KEY.test(b.value)),
+    `no "PRIVATE KEY" in any databag after the answer (${answered.length} keys scanned in ${new Set(answered.map((b) => b.where)).size} databags)`,
+  );
+  const keyBefore = sha(files.serverKey);
+  const certBefore = certificateFacts(readFileSync(files.serverCert, 'utf8')).fingerprint256;
+
+  const before = snapshot([...demo.watchedFiles(), demo.stateFile]);
+  const steady = await demo.hook(
+    'certificates-relation-changed',
+    'the same data again: a steady hook',
+    where,
+  );
+  const after = snapshot([...demo.watchedFiles(), demo.stateFile]);
+  const writes = [...after].filter(([p, h]) => before.get(p) !== h).length;
+  const sets = steady.calls.filter((c) => c.tool === 'relation-set').length;
+  demo.check(
+    sets === 0 && secretCalls(steady) === 0 && writes === 0 && before.size === after.size,
+    `steady: ${sets} relation-set, ${secretCalls(steady)} secret calls, ${writes} writes`,
+  );
+
+  const expiry = certificateFacts(readFileSync(files.serverCert, 'utf8')).notAfter;
+  const skip = expiry.getTime() - model.now().getTime() - 86_400_000;
+  model.advanceClock(skip);
+  const expired = model.expiredSecrets();
+  demo.print(
+    `\n    the fake clock moves ${Math.round(skip / 86_400_000)} days on: ${expired.length} certificate secret(s) expired (renewal time reached)`,
+  );
+  demo.check(expired.length > 0, 'the renewal time is on a secret expiry');
+  for (const secret of expired) {
+    await demo.hook('secret-expired', `renewal of ${secret.label ?? secret.id}: a new CSR, same key`, {
+      secretId: secret.uri,
+    });
+  }
+  const renewedCsrs = publishedCsrs(model, relationId);
+  demo.check(
+    renewedCsrs.length === csrs.length && renewedCsrs.some((c) => !csrs.includes(c)),
+    'a CSR differs from the one before (a renewal that resends the same CSR does nothing)',
+  );
+  await ca.answerV4(model, relationId, { providerUnit: V4_PROVIDER_UNIT });
+  await demo.hook('certificates-relation-changed', 'the renewed certificate arrives', where);
+  const certAfter = certificateFacts(readFileSync(files.serverCert, 'utf8')).fingerprint256;
+  demo.check(sha(files.serverKey) === keyBefore, 'the same server key (byte for byte)');
+  demo.check(certAfter !== certBefore, 'a new server certificate');
+  demo.check(
+    inspectPair(files.serverCert, files.serverKey),
+    'the server certificate and key on disk are a matching pair',
+  );
+
+  const oldCa = ca.caPem;
+  await ca.rotate();
+  const revoked = await ca.answerV4(model, relationId, { providerUnit: V4_PROVIDER_UNIT });
+  demo.print(
+    `\n    the provider rotates its CA and revokes what the old one signed: ${revoked.revoked} revoked`,
+  );
+  await demo.hook('certificates-relation-changed', 'revoked: renewed at once (new CSRs)', where);
+  const reissued = await ca.answerV4(model, relationId, { providerUnit: V4_PROVIDER_UNIT });
+  demo.print(`    the provider signs the new CSRs with its new CA: ${reissued.issued} issued`);
+  await demo.hook('certificates-relation-changed', 'the new CA and certificates', where);
+  const trusted = bundle();
+  demo.check(bundleContains(trusted, ca.caPem), 'the new CA is in the sandbox trust bundle');
+  demo.check(!bundleContains(trusted, oldCa), 'the old CA is no longer in the sandbox trust bundle');
+  const reverified = verifyWithOpenssl(demo.bundlePath, files.serverCert);
+  demo.check(reverified.ok, `openssl verify -CAfile <bundle> server.crt: ${reverified.output}`);
+  demo.check(model.status().status === 'active', 'status is active');
+
+  const status = await demo.cli(['status']);
+  demo.print('\n    bin/tls-client status (v4 unit):');
+  // The head of the table, then each certificate's row and its renewal line (file rows left out).
+  const statusLines = status.stdout.trimEnd().split('\n');
+  const head = statusLines.slice(0, statusLines.findIndex((l) => l.startsWith('TYPE')) + 1);
+  const rows = statusLines.filter((l) => /^(server|client) /.test(l) || /renewal: |request error: /.test(l));
+  demo.print([...head, ...rows].map((line) => `      ${line}`).join('\n'));
+  demo.check(status.stdout.includes(`${relationId} (v4)`), `tls-client status shows ${relationId} (v4)`);
+
+  model.removeRelation(relationId);
+  await demo.hook('certificates-relation-broken', 'the relation is removed', { relationId });
+  demo.check(!bundleContains(bundle(), ca.caPem), 'the CA is withdrawn from the trust bundle');
+  demo.check(existsSync(files.serverKey), 'the keys stay on disk (removeFilesOnBroken is off)');
+  const left = model.secrets().filter((x) => x.ownedByUs && /certificate/.test(x.label ?? ''));
+  demo.check(left.length === 0, `${left.length} certificate secrets left`);
+  demo.check(model.status().status === 'blocked', 'status is blocked: no relation');
+  const allBags = everyDatabag(model);
+  demo.check(
+    allBags.every((b) => !PRIVATE_KEY.test(b.value)),
+    'still no "PRIVATE KEY" in any databag',
+  );
+}
+
+/** Whether a certificate file and a key file hold a matching pair (openssl, public keys compared). */
+function inspectPair(certPath: string, keyPath: string): boolean {
+  const pub = (args: string[]) =>
+    spawnSync('openssl', args, { encoding: 'utf8', timeout: 30_000 }).stdout.trim();
+  const fromCert = pub(['x509', '-in', certPath, '-noout', '-pubkey']);
+  const fromKey = pub(['pkey', '-in', keyPath, '-pubout']);
+  return fromCert !== '' && fromCert === fromKey;
+}
+
 async function printSummary(demo: Demo): Promise<void> {
   const files = certPaths(demo.charmDir);
   const log = (text = '') => console.log(text);
@@ -347,7 +543,13 @@ async function printSummary(demo: Demo): Promise<void> {
   log(`  tls-client check: exit ${check.exitCode} (exit codes: 0 = ok, 1 = warnings, 2 = errors)`);
   demo.check(check.exitCode === 0, 'tls-client check reports no warning or error');
 
-  log('\n== Hook-tool calls per hook');
+  printCallTable(demo, 'Hook-tool calls per hook');
+}
+
+/** The table of hook-tool calls per hook of one unit. */
+function printCallTable(demo: Demo, title: string): void {
+  const log = (text = '') => console.log(text);
+  log(`\n== ${title}`);
   const tools = [...new Set(demo.hooks.flatMap((h) => [...h.calls.keys()]))].sort();
   log(
     textTable(
@@ -388,6 +590,7 @@ async function main(): Promise<number> {
   const charmDir = join(dir, 'charm');
   const trustRoot = join(dir, 'trust-root');
   let demo: Demo | undefined;
+  let v4Demo: Demo | undefined;
   try {
     console.log('tls-client demo: the demo charm under a fake Juju, answered by an embedded CA');
     console.log(`  directory   ${dir}`);
@@ -420,6 +623,28 @@ async function main(): Promise<number> {
     demo = new Demo(dir, charmDir, trustRoot, model, values.quiet);
     await runDemo(demo, ca);
     await printSummary(demo);
+
+    // Part 2: the same .charm on a second unit with protocol=v4, answered by the CA's v4 mode.
+    const v4Dir = join(dir, 'v4');
+    const v4CharmDir = join(v4Dir, 'charm');
+    const v4TrustRoot = join(v4Dir, 'trust-root');
+    await installPackedCharm(v4CharmDir, { charmFile, outDir: dir });
+    await prepareDebianRoot(v4TrustRoot);
+    const v4Model = await FakeModel.create({
+      unit: UNIT,
+      charmDir: v4CharmDir,
+      dir: join(v4Dir, 'juju'),
+      stateDir: false,
+      config: { protocol: 'v4' },
+      ...ADDRESSES,
+    });
+    v4Model.setNetwork('certificates', unitNetwork(ADDRESSES.publicAddress, ADDRESSES.privateAddress));
+    console.log(
+      `\n  v4 unit     ${v4CharmDir} (the same .charm, config protocol=v4; its own trust root and fake Juju)`,
+    );
+    v4Demo = new Demo(dir, v4CharmDir, v4TrustRoot, v4Model, values.quiet, demo.lastStep);
+    await runV4Story(v4Demo, await EmbeddedCa.create({ commonName: 'tls-client demo v4 CA' }));
+    printCallTable(v4Demo, 'Hook-tool calls per hook (v4 unit)');
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(`\ndemo: step failed: ${message}`);
@@ -432,7 +657,7 @@ async function main(): Promise<number> {
   }
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const failures = demo.failures;
+  const failures = [...demo.failures, ...(v4Demo?.failures ?? [])];
   console.log(
     `\n== Result: ${failures.length === 0 ? 'all checks passed' : `${failures.length} check(s) failed`} in ${seconds} s`,
   );

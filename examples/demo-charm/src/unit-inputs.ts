@@ -1,8 +1,8 @@
-import { PATH_OPTIONS } from './config.js';
+import { CONFIG_OPTIONS } from './config.js';
 
 /** What the charm reads from Juju besides the relation: its path options and its addresses. */
 export interface UnitInputs {
-  /** The path options only, as config-get gave them (nothing else of the config is kept). */
+  /** The options the charm reads (paths and `protocol`), as config-get gave them (nothing else is kept). */
   config: Record<string, unknown>;
   /** The address clients use (network-get's first ingress address); the server certificate's CN. */
   ingress: string;
@@ -31,10 +31,10 @@ export function needsRefresh(hookName: string, cached: unknown): boolean {
   return REFRESH_HOOKS.has(hookName) || !isUnitInputs(cached);
 }
 
-/** The path options of a `config-get` answer, values as they are (a wrong type must still be seen). */
-export function pickPathOptions(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** The charm's options of a `config-get` answer, values as they are (a wrong type must still be seen). */
+export function pickOptions(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
-  for (const option of PATH_OPTIONS) {
+  for (const option of CONFIG_OPTIONS) {
     if (config[option] !== undefined && config[option] !== null) picked[option] = config[option];
   }
   return picked;

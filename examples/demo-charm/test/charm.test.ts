@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readStatus } from '@tls-client/layer/cli';
 import { EmbeddedCa, FakeModel, prepareDebianRoot } from '@tls-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPackedCharm, unitNetwork } from '../src/charm-dir.js';
@@ -64,7 +65,8 @@ describe('demo charm', () => {
     expect(status.status).toBe('blocked');
     expect(status.message).toMatch(/^bad certificate data for (198\.51\.100\.7|demo)/);
     expect(status.message).not.toContain('PRIVATE KEY');
-    expect(existsSync(join(charmDir, 'certs', 'server.key'))).toBe(false);
+    // Nothing of the rejected answer is written (with protocol=auto the unit's own v4 key may be).
+    expect(existsSync(join(charmDir, 'certs', 'server.crt'))).toBe(false);
   });
 
   it('becomes active once the provider publishes good data', async () => {
@@ -74,6 +76,34 @@ describe('demo charm', () => {
     const server = certificateFacts(readFileSync(join(charmDir, 'certs', 'server.crt'), 'utf8'));
     expect(server.subject).toBe('CN=198.51.100.7');
     expect(statSync(join(charmDir, 'certs', 'server.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it("reloads on the layer's reload signal: a log line naming what changed, and no *.changed flag left", async () => {
+    const reload = model
+      .logs()
+      .filter(
+        (l) => l.hook === 'certificates-relation-changed' && l.message.includes('reloading the workload'),
+      );
+    // The CA came with the rejected answer before; the good answer brought the two certificates.
+    expect(reload.map((l) => l.message)).toEqual([
+      'certificates changed (CA): reloading the workload',
+      'certificates changed (client demo, server 198.51.100.7): reloading the workload',
+    ]);
+    const flags = (await readStatus({ charmDir, env: {} })).flags;
+    expect(flags).toContain('tls_client.certs.saved');
+    expect(flags.filter((f) => f.endsWith('.changed'))).toEqual([]);
+  });
+
+  it('goes blocked naming the option for an unknown protocol, and active again with auto', async () => {
+    model.setConfig({ protocol: 'v3' });
+    await hook('config-changed');
+    expect(model.status()).toEqual({
+      status: 'blocked',
+      message: 'config option protocol must be one of auto, legacy, v4',
+    });
+    model.setConfig({ protocol: 'auto' });
+    await hook('config-changed');
+    expect(model.status().status).toBe('active');
   });
 
   it('goes blocked naming the option when a path is not absolute, and keeps its files', async () => {

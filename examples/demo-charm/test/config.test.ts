@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DemoConfigError, resolvePaths } from '../src/config.js';
+import { DemoConfigError, resolvePaths, resolveProtocol } from '../src/config.js';
 
 describe('resolvePaths', () => {
   it('puts every file under <charm dir>/certs when the options are empty or unset', () => {
@@ -33,5 +33,19 @@ describe('resolvePaths', () => {
     expect(caught).toBeInstanceOf(DemoConfigError);
     expect((caught as DemoConfigError).option).toBe(option);
     expect((caught as DemoConfigError).message).toBe(`config option ${option} ${expected}`);
+  });
+});
+
+describe('resolveProtocol', () => {
+  it('is auto when unset (the config.yaml default), else the value given, blanks and case ignored', () => {
+    expect(resolveProtocol({})).toBe('auto');
+    expect(resolveProtocol({ protocol: 'legacy' })).toBe('legacy');
+    expect(resolveProtocol({ protocol: ' V4 ' })).toBe('v4');
+  });
+
+  it.each([['v3'], [''], [4], [true]])('rejects protocol = %j naming the option', (value) => {
+    expect(() => resolveProtocol({ protocol: value })).toThrow(
+      new DemoConfigError('protocol', 'config option protocol must be one of auto, legacy, v4'),
+    );
   });
 });

@@ -69,6 +69,29 @@ describe('pnpm demo', () => {
   });
 
   it('never prints a private key', () => {
-    expect(run.stdout).not.toMatch(/PRIVATE KEY/);
+    expect(run.stdout).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  });
+
+  it('tells the v4 story on a second unit: CSRs and no key in any databag, steady, renewal, revocation, broken', () => {
+    const v4 = run.stdout.slice(run.stdout.indexOf('== Part 2'));
+    expect(v4).toContain('ok    2 CSRs published (server and client)');
+    expect(v4).toMatch(/ok {4}no "PRIVATE KEY" in any databag \(\d+ keys scanned/);
+    expect(v4).toContain('ok    steady: 0 relation-set, 0 secret calls, 0 writes');
+    expect(v4).toMatch(/\] secret-expired \(secret:/);
+    expect(v4).toContain('ok    the same server key (byte for byte)');
+    expect(v4).toContain('ok    a new server certificate');
+    expect(v4).toContain('ok    the old CA is no longer in the sandbox trust bundle');
+    expect(v4).toContain('(v4)');
+    expect(v4).toContain('ok    0 certificate secrets left');
+    expect(v4).toContain('== Hook-tool calls per hook (v4 unit)');
+  });
+
+  it("keeps the v4 unit's key on disk at 0600 and its certificate verifiable against its own trust root", () => {
+    const certs = join(run.dir, 'v4', 'charm', 'certs');
+    expect((statSync(join(certs, 'server.key')).mode & 0o777).toString(8)).toBe('600');
+    // A v4 CSR's subject carries a fresh x500UniqueIdentifier after the CN (protocol-v4 §2.4).
+    expect(certificateFacts(readFileSync(join(certs, 'server.crt'), 'utf8')).subject).toMatch(
+      /^CN=203\.0\.113\.10, x500UniqueIdentifier=[0-9a-f-]{36}$/,
+    );
   });
 });

@@ -54,4 +54,63 @@ describe('chooseStatus', () => {
     expect(status.message).not.toContain('\n');
     expect(status.message.endsWith('…')).toBe(true);
   });
+
+  it('does not block on a problem about data this unit never asked for', () => {
+    const status = chooseStatus({
+      ...ready,
+      problems: [{ code: 'ERR_LAYER_UNREQUESTED', message: 'not ours', severity: 'warning' }],
+    });
+    expect(status).toEqual({ status: 'active', message: 'certificates ready' });
+  });
+
+  it('blocks on a requested problem even when an unrequested one comes first', () => {
+    const status = chooseStatus({
+      ...ready,
+      problems: [
+        { code: 'W', message: 'not ours', severity: 'warning' },
+        { code: 'E', message: 'ours is bad', severity: 'error', commonName: 'demo' },
+      ],
+    });
+    expect(status).toEqual({ status: 'blocked', message: 'bad certificate data for demo: ours is bad' });
+  });
+
+  it('stays active with an expired certificate, saying which and since when', () => {
+    const now = new Date('2026-12-03T12:00:00Z');
+    const status = chooseStatus({
+      ...ready,
+      now,
+      certificates: [
+        { type: 'client', commonName: 'demo', notAfter: '2027-01-01T00:00:00Z', expired: false },
+        { type: 'server', commonName: '10.0.0.5', notAfter: '2026-12-01T06:00:00Z', expired: true },
+      ],
+    });
+    expect(status).toEqual({ status: 'active', message: 'server certificate expired 2 days ago' });
+  });
+
+  it('names the oldest expired certificate and counts the others', () => {
+    const now = new Date('2026-12-03T12:00:00Z');
+    const status = chooseStatus({
+      ...ready,
+      now,
+      certificates: [
+        { type: 'client', commonName: 'demo', notAfter: '2026-12-03T09:30:00Z', expired: true },
+        { type: 'server', commonName: '10.0.0.5', notAfter: '2026-12-03T11:58:00Z', expired: true },
+      ],
+    });
+    expect(status.message).toBe('client certificate expired 2 hours ago (+1 more)');
+  });
+
+  it('says a request was refused when the v4 provider refused it', () => {
+    const status = chooseStatus({
+      ...ready,
+      certsSaved: false,
+      problems: [
+        { code: 'ERR_LAYER_REQUEST_REFUSED', commonName: 'demo', message: '102 DOMAIN_NOT_ALLOWED' },
+      ],
+    });
+    expect(status).toEqual({
+      status: 'blocked',
+      message: 'certificate request refused for demo: 102 DOMAIN_NOT_ALLOWED',
+    });
+  });
 });

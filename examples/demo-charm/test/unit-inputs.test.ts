@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUnitInputs, needsRefresh, pickPathOptions } from '../src/unit-inputs.js';
+import { isUnitInputs, needsRefresh, pickOptions } from '../src/unit-inputs.js';
 
 const stored = { config: { 'server-cert-path': '' }, ingress: '10.0.0.5', others: ['10.0.0.5'] };
 
@@ -23,13 +23,20 @@ describe('needsRefresh', () => {
   });
 });
 
-describe('pickPathOptions', () => {
-  it('keeps only the path options, values as config-get gave them', () => {
+describe('pickOptions', () => {
+  it('keeps only the path options and protocol, values as config-get gave them', () => {
     expect(
-      pickPathOptions({ 'server-cert-path': '/a', 'ca-cert-path': 42, secret: 'x', 'client-key-path': null }),
+      pickOptions({
+        'server-cert-path': '/a',
+        'ca-cert-path': 42,
+        secret: 'x',
+        'client-key-path': null,
+        protocol: 'v4',
+      }),
     ).toEqual({
       'server-cert-path': '/a',
       'ca-cert-path': 42,
+      protocol: 'v4',
     });
   });
 });

@@ -81,9 +81,10 @@ describe('packCharm refuses bad input, naming the file, and writes nothing', () 
     expect(error.message).toContain('src/charm.ts');
   });
 
-  it('test tooling reaching the bundle (the fake Juju)', async () => {
+  it('test tooling reaching the bundle (the fake Juju and its throwaway CA)', async () => {
     const project = makeProject({
-      'src/hook.ts': "import t from '@tls-client/testing';\nexport const hookName = () => String(t);\n",
+      'src/hook.ts':
+        "import { FakeModel } from '@tls-client/testing';\nexport const hookName = () => String(FakeModel);\n",
       'node_modules/@tls-client/testing/package.json':
         '{ "name": "@tls-client/testing", "version": "1.0.0", "main": "index.js" }\n',
       'node_modules/@tls-client/testing/index.js': 'module.exports = { FakeModel: {} };\n',

@@ -94,7 +94,18 @@ describe('checkStatus', () => {
 
   it('warns when certificates wait for a relation that does not exist', () => {
     const result = checkStatus(
-      status({ state: 'pending' }, { relation: { connected: false, relationIds: [], remoteUnits: [] } }),
+      status(
+        { state: 'pending' },
+        {
+          relation: {
+            connected: false,
+            relationIds: [],
+            remoteUnits: [],
+            dialects: [],
+            renewalTrigger: null,
+          },
+        },
+      ),
     );
     expect(result.findings).toEqual([
       expect.objectContaining({

@@ -14,7 +14,13 @@ export function status(
     endpoint: 'certificates',
     lastHook: 'update-status',
     lastRun: '2026-01-01T00:00:00.000Z',
-    relation: { connected: true, relationIds: ['certificates:1'], remoteUnits: ['ca/0'] },
+    relation: {
+      connected: true,
+      relationIds: ['certificates:1'],
+      remoteUnits: ['ca/0'],
+      dialects: [{ relationId: 'certificates:1', dialect: 'legacy' }],
+      renewalTrigger: null,
+    },
     flags: [],
     ca: {
       name: 'a',
@@ -44,6 +50,11 @@ export function status(
         daysLeft: 100,
         keyMatches: true,
         fingerprint256: 'AA',
+        renewAt: null,
+        renewalPending: false,
+        keyRotationPending: false,
+        renewalOverdue: false,
+        requestErrors: [],
         files: [
           {
             kind: 'key',

@@ -1,6 +1,7 @@
 import type { Problem } from '../state.js';
 import { describeExpiry } from './describe-expiry.js';
-import { problemRemedy } from './problem-remedy.js';
+import { problemRemedy, requestErrorRemedy } from './problem-remedy.js';
+import type { RequestErrorStatus } from './read-renewal.js';
 import type { CertificateStatus, TlsClientStatus } from './read-status.js';
 
 /** What a finding is about; stable, for monitoring rules. New kinds may be added. */
@@ -17,6 +18,8 @@ export type CheckFindingKind =
   | 'key-mismatch'
   | 'expired'
   | 'expiring'
+  | 'renewal-overdue'
+  | 'request-error'
   | 'ca-copy-missing'
   | 'ca-copy-changed'
   | 'anchor-missing'
@@ -35,7 +38,10 @@ export interface CheckFinding {
   message: string;
   /** What the operator should do about it, in one line. */
   remedy: string;
-  /** The problem code, for findings about rejected provider data; else `null`. */
+  /**
+   * The problem code, for findings about rejected provider data; the provider's error name (e.g.
+   * `DOMAIN_NOT_ALLOWED`) for a `request-error`; else `null`.
+   */
   code: string | null;
 }
 
@@ -56,9 +62,12 @@ export interface CheckStatusOptions {
 /**
  * Judges a status for monitoring. Errors: a certificate that is missing, expired, unreadable, has a
  * key that does not match or is readable by others, or was never written because the provider's
- * answer was rejected; a missing CA copy; a trust anchor that is missing, changed or not yet
- * applied. Warnings: a certificate expiring within `warnDays`, files changed behind the layer's
- * back, requests not answered yet (or no relation), and other provider data the layer skipped.
+ * answer was rejected or the provider refused the request (a `request_errors` entry other than
+ * the retried 201); a missing CA copy; a trust anchor that is missing, changed or not yet applied.
+ * Warnings: a renewal overdue (past its renewal time with no new certificate), a certificate
+ * expiring within `warnDays`, a provider refusal of a renewal (the old certificate is still
+ * valid) or a 201 `SERVER_NOT_AVAILABLE`, files changed behind the layer's back, requests not
+ * answered yet (or no relation), and other provider data the layer skipped.
  * Each finding carries a one-line remedy.
  * @throws TypeError when `warnDays` is not a number >= 0.
  */
@@ -115,8 +124,24 @@ export function checkStatus(status: TlsClientStatus, options: CheckStatusOptions
       );
       continue;
     }
-    if (c.state === 'not-written') continue;
-    const first = c.problems[0];
+    for (const e of c.requestErrors) {
+      const written = c.state === 'written';
+      add(
+        written || e.retryable ? 'warning' : 'error',
+        'request-error',
+        id,
+        `the provider refused ${written ? 'the renewal' : 'the request'}: ${describeRequestError(e)}${
+          e.retryable ? '' : '; not retried until the request changes'
+        }`,
+        requestErrorRemedy(e.code),
+        e.name,
+      );
+    }
+    if (c.state === 'refused' || c.state === 'not-written') continue;
+    // A provider refusal is reported above, not as a rejected answer.
+    const answerProblems =
+      c.requestErrors.length > 0 ? c.problems.filter((p) => !REQUEST_ERROR_PROBLEM.test(p.code)) : c.problems;
+    const first = answerProblems[0];
     if (first !== undefined) {
       add(
         'warning',
@@ -146,6 +171,18 @@ export function checkStatus(status: TlsClientStatus, options: CheckStatusOptions
           id,
           expiry,
           'have the provider renew it (check its status and log); the next hook writes the new certificate',
+        );
+      else if (c.renewalOverdue && c.renewAt !== null)
+        add(
+          'warning',
+          'renewal-overdue',
+          id,
+          `renewal overdue: due ${describeDue(new Date(c.renewAt), now)} (${c.renewAt}), no new certificate yet; ${expiry}`,
+          c.renewalPending
+            ? 'the new request is published and the provider has not answered: check the provider (juju status, juju debug-log)'
+            : status.relation.renewalTrigger === 'hook-check'
+              ? 'the next hook renews it (update-status runs every 5 minutes by default; this model has no secrets)'
+              : `the next secret-expired or update-status hook renews it; if it stays overdue, see juju debug-log --include ${unit}`,
         );
       else if (c.daysLeft < warnDays)
         add(
@@ -316,6 +353,28 @@ function isAbout(p: Problem, c: CertificateStatus): boolean {
   return c.problems.some(
     (q) => q.code === p.code && q.key === p.key && q.commonName === p.commonName && q.message === p.message,
   );
+}
+
+/** The layer's problem for a provider `request_errors` entry (reported as `request-error` instead). */
+const REQUEST_ERROR_PROBLEM = /REQUEST_ERROR|REFUSED/;
+
+/** `102 DOMAIN_NOT_ALLOWED: <the provider's message>` on one line, the message clipped. */
+export function describeRequestError(e: RequestErrorStatus): string {
+  // Text from another charm: control characters (newlines, escapes) become spaces.
+  const text = [...e.message]
+    .map((ch) => ((ch.codePointAt(0) ?? 0) < 0x20 || ch === '\u007f' ? ' ' : ch))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const message = text.length > 160 ? `${text.slice(0, 159)}…` : text;
+  return `${e.code} ${e.name}${message === '' ? '' : `: ${message}`}`;
+}
+
+/** `2 hours ago`, `in 3 days`: when a renewal was due. */
+function describeDue(due: Date, now: Date): string {
+  return describeExpiry(due, now)
+    .replace(/^expired /, '')
+    .replace(/^expires /, '');
 }
 
 function plural(n: number, word: string): string {

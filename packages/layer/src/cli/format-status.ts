@@ -1,4 +1,4 @@
-import type { CheckResult } from './check-status.js';
+import { type CheckResult, describeRequestError } from './check-status.js';
 import { describeExpiry } from './describe-expiry.js';
 import type { FileStatus, TlsClientStatus } from './read-status.js';
 
@@ -10,9 +10,12 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
   const lines: string[] = [];
   const rel = status.relation;
   lines.push(`unit        ${status.unit ?? '?'} (endpoint ${status.endpoint ?? '?'})`);
+  const dialect = new Map(rel.dialects.map((d) => [d.relationId, d.dialect]));
+  const relations = rel.relationIds.map((id) => `${id} (${DIALECTS[dialect.get(id) ?? 'unknown']})`);
   lines.push(
-    `relation    ${rel.connected ? `${rel.relationIds.join(', ')}; remote units: ${rel.remoteUnits.join(', ') || 'none'}` : 'not connected'}`,
+    `relation    ${rel.connected ? `${relations.join(', ')}; remote units: ${rel.remoteUnits.join(', ') || 'none'}` : 'not connected'}`,
   );
+  if (rel.renewalTrigger !== null) lines.push(`renewal     ${RENEWAL_TRIGGERS[rel.renewalTrigger]}`);
   lines.push(`last hook   ${status.lastHook ?? 'never'}${status.lastRun ? ` at ${status.lastRun}` : ''}`);
   lines.push(`state       ${status.statePath}`);
   lines.push(
@@ -29,7 +32,11 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
     rows.push([
       c.type + (c.deprecatedPath ? ' (deprecated path)' : ''),
       c.commonName,
-      c.state === 'rejected' ? `rejected (${c.rejectionCode ?? '?'})` : c.state,
+      c.state === 'rejected'
+        ? `rejected (${c.rejectionCode ?? '?'})`
+        : c.state === 'refused'
+          ? `refused (${c.requestErrors[0]?.name ?? '?'})`
+          : c.state,
       c.notAfter ? c.notAfter.slice(0, 10) : '-',
       c.notAfter && !Number.isNaN(now.getTime()) ? describeExpiry(new Date(c.notAfter), now) : '-',
       c.keyMatches === null ? '-' : c.keyMatches ? 'matches' : 'MISMATCH',
@@ -37,6 +44,18 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
     ]);
     if (c.issuer) rows.push(['', '', '', '', '', '', `issuer: ${c.issuer}`]);
     if (c.sans.length > 0) rows.push(['', '', '', '', '', '', `sans: ${c.sans.join(', ')}`]);
+    const renewal = describeRenewal(c, now);
+    if (renewal !== undefined) rows.push(['', '', '', '', '', '', `renewal: ${renewal}`]);
+    for (const e of c.requestErrors)
+      rows.push([
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        `request error: ${describeRequestError(e)}${e.retryable ? ' (retried)' : ''}`,
+      ]);
     for (const f of c.files)
       rows.push([
         '',
@@ -66,6 +85,30 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
     for (const f of check.findings) lines.push(...formatFinding(f));
   }
   return `${lines.join('\n')}\n`;
+}
+
+const RENEWAL_TRIGGERS = {
+  'secret-expiry':
+    'by secret expiry (a secret per certificate expires at its renewal time; secret-expired renews)',
+  'hook-check': 'by a check in every hook (update-status included): this model has no secrets (Juju 2.9)',
+} as const;
+
+const DIALECTS = { legacy: 'legacy', v4: 'v4', unknown: 'dialect unknown: both published' } as const;
+
+/** `at 2027-… (in 300 days)`, `pending: a new request is published`, `OVERDUE since …`. */
+function describeRenewal(c: TlsClientStatus['certificates'][number], now: Date): string | undefined {
+  const parts: string[] = [];
+  if (c.renewAt !== null) {
+    const due = new Date(c.renewAt);
+    const when = Number.isNaN(now.getTime())
+      ? ''
+      : ` (${describeExpiry(due, now).replace(/^expire[ds] /, '')})`;
+    parts.push(`${c.renewalOverdue ? 'OVERDUE since' : 'at'} ${c.renewAt}${when}`);
+  }
+  if (c.renewalPending) parts.push('pending: a new request is published, waiting for its certificate');
+  if (c.keyRotationPending)
+    parts.push('key rotation pending: the old pair stays until the new certificate arrives');
+  return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 /** The exit-code legend of `tls-client check`, as printed wherever the exit code is. */

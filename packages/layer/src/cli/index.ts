@@ -9,6 +9,12 @@ export {
 export type { CliErrorCode, CliErrorOutput } from './cli-error.js';
 export { describeExpiry } from './describe-expiry.js';
 export { EXIT_CODE_LEGEND, formatStatus } from './format-status.js';
+export type {
+  RelationDialect,
+  RelationDialectStatus,
+  RenewalTrigger,
+  RequestErrorStatus,
+} from './read-renewal.js';
 export {
   type CertificateStatus,
   type FileStatus,

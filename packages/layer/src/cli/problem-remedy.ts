@@ -23,6 +23,8 @@ const REMEDIES: ReadonlyMap<string, string> = new Map(
       "the provider's chain is unusable (certificates are written without it): fix the chain it publishes",
     ERR_LAYER_INVALID_CERTIFICATE:
       'the provider published an unusable certificate: have it re-issue the certificate',
+    ERR_LAYER_REQUEST_REFUSED:
+      "the provider refused the request (its code and message say why): change what the charm requests or the provider's policy; 201 is retried by itself",
   }),
 );
 
@@ -33,4 +35,36 @@ export function problemRemedy(code: string): string {
   if (code.startsWith('ERR_PROTOCOL_'))
     return 'the provider published relation data this unit cannot read: check the provider charm (its version and its log)';
   return 'the provider published data this unit cannot use: check the provider charm and its log';
+}
+
+// By the provider's `request_errors` code (protocol-v4 §7.1).
+const REQUEST_ERROR_REMEDIES: ReadonlyMap<number, string> = new Map([
+  [
+    101,
+    'the provider does not sign IP addresses: have the charm request DNS names only, or allow IP SANs at the provider',
+  ],
+  [
+    102,
+    "a DNS name is outside the provider's allowed domains: allow that domain at the provider, or have the charm request names under an allowed one",
+  ],
+  [
+    103,
+    'the provider does not sign wildcard names: have the charm request explicit names, or allow wildcards at the provider',
+  ],
+  [
+    201,
+    "the provider's CA backend is unavailable: the layer asks again on later hooks; check the provider (juju status, juju debug-log)",
+  ],
+]);
+
+/**
+ * One line telling the operator what to do about a provider's refusal of our request, by the
+ * provider's code (101, 102, 103, 201, 999 `OTHER`). Only 201 is retried; the others wait until the
+ * request changes, so the remedy says what to change.
+ */
+export function requestErrorRemedy(code: number): string {
+  return (
+    REQUEST_ERROR_REMEDIES.get(code) ??
+    "the provider refused the request: read its message and the provider's log; the layer asks again only when the request changes (SANs, key rotation)"
+  );
 }

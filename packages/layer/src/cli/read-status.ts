@@ -17,6 +17,14 @@ import {
   STATE_KEY,
   type StoredRequest,
 } from '../state.js';
+import {
+  type RelationDialectStatus,
+  type RenewalTrigger,
+  type RequestErrorStatus,
+  readDialects,
+  readRenewal,
+  readRenewalTrigger,
+} from './read-renewal.js';
 import { readTrustAnchor, type TrustAnchorStatus } from './read-trust-anchor.js';
 
 /** One file as found on disk now. */
@@ -48,10 +56,12 @@ export interface CertificateStatus {
   requestedSans: string[] | null;
   /**
    * `written`: files on disk; `pending`: requested with paths but not answered yet; `rejected`: never
-   * written because the provider's answer failed validation (`rejectionCode` says why);
-   * `not-written`: requested without paths. New values may be added: treat an unknown one as not ready.
+   * written because the provider's answer failed validation (`rejectionCode` says why); `refused`:
+   * never written because the provider refused the request (v4 `request_errors`, see
+   * `requestErrors`); `not-written`: requested without paths. New values may be added: treat an
+   * unknown one as not ready.
    */
-  state: 'written' | 'pending' | 'rejected' | 'not-written';
+  state: 'written' | 'pending' | 'rejected' | 'refused' | 'not-written';
   /** The code of the problem that rejected the provider's answer (`rejected` only), e.g. `ERR_CERT_WRITER_KEY_MISMATCH`. */
   rejectionCode: string | null;
   /** The deprecated single server / global client paths of the layer options. */
@@ -68,6 +78,16 @@ export interface CertificateStatus {
   /** Whether the key file holds the certificate's private key; `null` when either is not on disk. */
   keyMatches: boolean | null;
   fingerprint256: string | null;
+  /** ISO time the layer renews it with a new CSR (v4); `null` when the layer does not renew it (legacy). */
+  renewAt: string | null;
+  /** A renewal (or a revocation's re-request) was sent (new CSR) and its certificate has not arrived. */
+  renewalPending: boolean;
+  /** A new key was made (`rotateKey`); until its certificate arrives the old pair stays on disk. */
+  keyRotationPending: boolean;
+  /** Past `renewAt` and the certificate on disk is still the one `renewAt` was computed for. */
+  renewalOverdue: boolean;
+  /** The provider's `request_errors` for our current CSR (v4), with its code, name and message. */
+  requestErrors: RequestErrorStatus[];
   files: FileStatus[];
   problems: Problem[];
 }
@@ -83,7 +103,20 @@ export interface TlsClientStatus {
   endpoint: string | null;
   lastHook: string | null;
   lastRun: string | null;
-  relation: { connected: boolean; relationIds: string[]; remoteUnits: string[] };
+  relation: {
+    connected: boolean;
+    relationIds: string[];
+    remoteUnits: string[];
+    /** Each relation's dialect (`legacy`, `v4`, or `unknown` while `auto` publishes both). */
+    dialects: RelationDialectStatus[];
+    /**
+     * How renewals are triggered: `secret-expiry` (a secret per certificate expires at the renewal
+     * time; its `secret-expired` hook renews), or `hook-check` (the model has no secrets, e.g. Juju
+     * 2.9: every hook, update-status included, checks the renewal time). `null` until a v4
+     * certificate was accepted (legacy only: the provider renews).
+     */
+    renewalTrigger: RenewalTrigger | null;
+  };
   flags: string[];
   ca: {
     name: string | null;
@@ -168,7 +201,9 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
     const own = problems.filter(
       (p) => p.commonName === request.commonName && (!p.type || p.type === request.type),
     );
-    const rejected = recorded === undefined && own.length > 0;
+    const renewal = readRenewal(state, id);
+    const refused = recorded === undefined && renewal.requestErrors.length > 0;
+    const rejected = recorded === undefined && !refused && own.length > 0;
     certificates.push(
       await inspect({
         type: request.type,
@@ -183,8 +218,18 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
         },
         recordedFiles: recorded?.files ?? [],
         state:
-          recorded !== undefined ? 'written' : rejected ? 'rejected' : hasPaths ? 'pending' : 'not-written',
+          recorded !== undefined
+            ? 'written'
+            : refused
+              ? 'refused'
+              : rejected
+                ? 'rejected'
+                : hasPaths
+                  ? 'pending'
+                  : 'not-written',
         rejectionCode: rejected ? (own[0]?.code ?? null) : null,
+        renewal,
+        recordedFingerprint: recorded?.fingerprint256 ?? null,
         problems: own,
         now,
         names,
@@ -204,6 +249,8 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
         recordedFiles: recorded.files,
         state: 'written',
         rejectionCode: null,
+        renewal: readRenewal(state, id),
+        recordedFingerprint: recorded.fingerprint256,
         problems: [],
         now,
         names,
@@ -227,6 +274,8 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
       connected: (state?.relationIds.length ?? 0) > 0,
       relationIds: state?.relationIds ?? [],
       remoteUnits: state?.remoteUnits ?? [],
+      dialects: readDialects(state),
+      renewalTrigger: readRenewalTrigger(state),
     },
     flags: store.list().sort(),
     ca: {
@@ -295,6 +344,9 @@ interface InspectInput {
   recordedFiles: RecordedFile[];
   state: CertificateStatus['state'];
   rejectionCode: string | null;
+  renewal: ReturnType<typeof readRenewal>;
+  /** The fingerprint of the certificate the state records (what `renewAt` was computed for). */
+  recordedFingerprint: string | null;
   problems: Problem[];
   now: Date;
   names: Names;
@@ -316,6 +368,11 @@ async function inspect(input: InspectInput): Promise<CertificateStatus> {
     daysLeft: null,
     keyMatches: null,
     fingerprint256: null,
+    renewAt: input.renewal.renewAt,
+    renewalPending: input.renewal.renewalPending,
+    keyRotationPending: input.renewal.keyRotationPending,
+    renewalOverdue: false,
+    requestErrors: input.renewal.requestErrors,
     files: [],
     problems: input.problems,
   };
@@ -343,6 +400,10 @@ async function inspect(input: InspectInput): Promise<CertificateStatus> {
   result.daysLeft = Math.floor((certificate.notAfter.getTime() - input.now.getTime()) / 86_400_000);
   result.fingerprint256 = certificate.fingerprint256;
   if (info.key?.exists) result.keyMatches = info.key.matches;
+  // Overdue: the renewal time has passed and the file still holds the certificate it was set for.
+  const renewAt = result.renewAt === null ? Number.NaN : Date.parse(result.renewAt);
+  const same = input.recordedFingerprint === null || input.recordedFingerprint === certificate.fingerprint256;
+  result.renewalOverdue = renewAt <= input.now.getTime() && same;
   return result;
 }
 
