@@ -170,7 +170,12 @@ export class HookRun {
         }
         let dialect: RelationDialect = 'legacy';
         let appData: Record<string, string> = {};
-        if (first !== undefined && this.options.protocol !== 'legacy') {
+        // A relation settled on legacy stays legacy until it is broken: its provider's app databag,
+        // where v4 answers live, need not be read (one hook-tool call fewer in a steady hook).
+        const settledLegacy =
+          this.options.protocol === 'auto' &&
+          this.#out.committed.relations?.[first ?? '']?.dialect === 'legacy';
+        if (first !== undefined && this.options.protocol !== 'legacy' && !settledLegacy) {
           const remoteApp = read.units.find((u) => u.relationId === first)?.unit.split('/')[0];
           if (remoteApp !== undefined) appData = await this.#tool(() => this.#view.getApp(first, remoteApp));
           dialect = settleDialect({

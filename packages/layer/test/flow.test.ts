@@ -123,7 +123,13 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       expect(status.certificates[0]?.sans).toEqual(
         expect.arrayContaining(['DNS:myapp.internal', 'IP Address:10.0.0.10']),
       );
-      expect(status.relation).toEqual({ connected: true, relationIds: [rel], remoteUnits: ['easyrsa/0'] });
+      expect(status.relation).toEqual({
+        connected: true,
+        relationIds: [rel],
+        remoteUnits: ['easyrsa/0'],
+        dialects: [{ relationId: rel, dialect: 'legacy' }],
+        renewalTrigger: null,
+      });
       expect(status.ca).toMatchObject({ name: 'myapp', installed: true });
     });
 
