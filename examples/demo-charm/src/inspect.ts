@@ -1,7 +1,9 @@
 // Read-only views of what the demo produced: files with modes and owners, certificate facts, and
-// whether a CA is in a trust bundle. node:crypto only; nothing here prints a key or a cert body.
-import { createHash, X509Certificate } from 'node:crypto';
+// whether a CA is in a trust bundle. Certificates are read with cert-writer's one bundle reader;
+// nothing here prints a key or a cert body.
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { readCertificateBundle } from '@tls-client/cert-writer';
 
 /** One file as `ls -l` would describe it, plus a content hash to detect rewrites. */
 export interface FileFacts {
@@ -25,8 +27,6 @@ export interface CertificateFacts {
   /** Certificates in the file (leaf followed by the chain). */
   blocks: number;
 }
-
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 function idNames(file: string): Map<number, string> {
   const names = new Map<number, string>();
@@ -65,21 +65,14 @@ export function fileFacts(path: string): FileFacts | undefined {
   };
 }
 
-/** The PEM certificate blocks of a text, in order. */
-export function certificateBlocks(text: string): string[] {
-  return text.match(PEM_CERT) ?? [];
-}
-
 function oneLine(name: string): string {
   return name.split('\n').filter(Boolean).join(', ');
 }
 
 /** Facts about the first certificate of a PEM text (leaf, then chain). */
 export function certificateFacts(pem: string, now = new Date()): CertificateFacts {
-  const blocks = certificateBlocks(pem);
-  const first = blocks[0];
-  if (first === undefined) throw new Error(`no PEM certificate in ${pem.length} bytes of text`);
-  const x509 = new X509Certificate(first);
+  const blocks = readCertificateBundle(pem, { input: 'cert' });
+  const x509 = blocks[0]!.x509;
   const notAfter = new Date(x509.validTo);
   return {
     subject: oneLine(x509.subject),
@@ -95,18 +88,13 @@ export function certificateFacts(pem: string, now = new Date()): CertificateFact
   };
 }
 
-function body(pem: string): string {
-  return pem
-    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
-    .replace(/\s+/g, '')
-    .trim();
-}
-
 /** Whether a trust bundle (concatenated PEM) contains this CA certificate, byte for byte in DER. */
 export function bundleContains(bundlePem: string, caPem: string): boolean {
-  const wanted = certificateBlocks(caPem).map(body)[0];
+  const [wanted] = readCertificateBundle(caPem, { input: 'pem', allowEmpty: true });
   if (wanted === undefined) return false;
-  return certificateBlocks(bundlePem).some((block) => body(block) === wanted);
+  return readCertificateBundle(bundlePem, { input: 'pem', allowEmpty: true }).some((c) =>
+    c.x509.raw.equals(wanted.x509.raw),
+  );
 }
 
 /** `0600`-style octal. */
