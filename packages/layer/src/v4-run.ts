@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { type ValidatedCertificate, validateCertificate, writeFileAtomic } from '@tls-client/cert-writer';
@@ -349,11 +349,17 @@ export class V4Run {
     return key;
   }
 
-  /** A new request's key goes to its keyPath (0600 or keyMode from creation) before the CSR is published. */
+  /**
+   * A new request's key goes to its keyPath (0600 or keyMode from creation) before the CSR is
+   * published, unless something is there already (files of an earlier unit or dialect, or a pair
+   * the atomic writer manages): replacing only the key would break that pair, so the key then waits
+   * in the state dir and is written together with its certificate, as after `rotateKey`.
+   */
   async #writeFirstKey(request: StoredRequest, key: string): Promise<void> {
     const paths =
       this.deps.store.getValue<PathRegistry>(PATHS_KEY)?.[request.type as CertType]?.[request.commonName];
     if (paths?.key === null || paths?.key === undefined) return;
+    if ((await lstat(paths.key).catch(() => undefined)) !== undefined) return;
     try {
       await writeFileAtomic(paths.key, key, {
         mode: paths.keyMode ?? 0o600,

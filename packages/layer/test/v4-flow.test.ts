@@ -109,6 +109,36 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     expect(await h.updateCalls()).toBe(updates);
   });
 
+  it('keeps files already at the paths (an earlier pair) untouched until the new certificate arrives, then writes both', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    // An earlier pair at the paths, e.g. from a legacy provider or a previous unit.
+    const old = await EmbeddedCa.create({ keyType: 'ec' });
+    const issued = await old.issue({
+      type: 'server',
+      commonName: 'myapp.internal',
+      sans: ['myapp.internal'],
+    });
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(h.out, 'server'), { recursive: true });
+    await writeFile(join(h.out, 'server', 'server.crt'), issued.cert);
+    await writeFile(join(h.out, 'server', 'server.key'), issued.key, { mode: 0o600 });
+    const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+    expectOk(await h.hook('install'));
+    const rel = h.model.addRelation('certificates', 'self-signed-certificates');
+    h.model.addRemoteUnit(rel, 'self-signed-certificates/0');
+    expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+    expect(csrsOf(h, rel)).toHaveLength(1);
+    // The new key did not replace the old one: the old pair still matches.
+    expect(await readFile(join(h.out, 'server', 'server.key'), 'utf8')).toBe(issued.key);
+    await pairMatches(h);
+    await ca.answerV4(h.model, rel);
+    expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+    const { cert, key } = await pairMatches(h);
+    expect(key).not.toBe(issued.key);
+    expect(cert.checkIssued(new X509Certificate(ca.caPem))).toBe(true);
+  });
+
   it('a SAN change sends a new CSR with the same key, and removes the old one', async () => {
     h = await createHarness({});
     await h.setSpec(v4Spec(h.out));
