@@ -60,13 +60,16 @@ function spawnCommand(command, args, options = {}) {
 function certsSnapshot(charmDir) {
   const dir = join(charmDir, 'certs');
   if (!existsSync(dir)) return new Map();
+  // The visible names only: they are symlinks into the pair's version directory (dot-named).
   return new Map(
-    readdirSync(dir).map((f) => [
-      f,
-      createHash('sha256')
-        .update(readFileSync(join(dir, f)))
-        .digest('hex'),
-    ]),
+    readdirSync(dir)
+      .filter((f) => !f.startsWith('.'))
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+      ]),
   );
 }
 
