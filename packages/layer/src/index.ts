@@ -1,4 +1,4 @@
-export type { ChangedCertificate, Changes } from './changes.js';
+export type { ChangedCertificate, ChangeKind, Changes } from './changes.js';
 export { LayerError, type LayerErrorCode, type LayerProblemCode, type ProblemCode } from './errors.js';
 export {
   certChangedFlag,

@@ -26,9 +26,32 @@ export interface V4Entry {
   reason: CsrReason;
   /** The request error that made us wait (non-retryable), keyed to the CSR it was for. */
   waitingOnError: boolean;
+  /** The provider answered the current CSR with `SERVER_NOT_AVAILABLE` (retried, see {@link retryDelayMs}). */
+  retryableError?: boolean | undefined;
+  /** How many CSRs in a row were sent to retry a `SERVER_NOT_AVAILABLE` (the backoff's exponent). */
+  retries?: number | undefined;
+  /**
+   * The last certificate accepted for this request (public data: certificate, CA, chain), the one
+   * on disk. It stays in the hook's view while a renewal, a re-issue after revocation or a retry is
+   * pending, so the files and the `*.available` flags stay as they are until a new one is accepted.
+   */
+  accepted?: { certificate: string; ca: string; chain: string[] } | undefined;
 }
 
-export type CsrReason = 'new' | 'sans-changed' | 'renewal' | 'revoked' | 'rotate-key';
+export type CsrReason = 'new' | 'sans-changed' | 'renewal' | 'revoked' | 'rotate-key' | 'retry';
+
+/** The first retry of a `SERVER_NOT_AVAILABLE` waits this long after the CSR was sent. */
+export const FIRST_RETRY_DELAY_MS = 5 * 60_000;
+/** Retries back off (doubling) to at most one per hour. */
+export const MAX_RETRY_DELAY_MS = 60 * 60_000;
+
+/**
+ * How long after a CSR was sent a `SERVER_NOT_AVAILABLE` answer to it is retried with a new CSR
+ * (same key): 5 minutes, doubling with each retry in a row, at most an hour. Pure.
+ */
+export function retryDelayMs(retries: number): number {
+  return Math.min(FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, retries), MAX_RETRY_DELAY_MS);
+}
 
 /** What to do for one request in this hook. */
 export type CsrPlan = { action: 'keep' } | { action: 'new-csr'; reason: CsrReason; newKey: boolean };
@@ -71,7 +94,10 @@ export function v4Sans(request: StoredRequest): string[] {
 
 /**
  * Whether a request needs a new CSR in this hook. An unchanged request never gets one (every new
- * CSR makes the provider re-issue). Renewal, revocation and a requested key rotation do.
+ * CSR makes the provider re-issue). Renewal, revocation and a requested key rotation do, and so
+ * does a `SERVER_NOT_AVAILABLE` answer once its backoff ({@link retryDelayMs}) has passed: the
+ * provider looks again only at a CSR it has not answered (an identical one changes nothing in the
+ * databag, so it fires no hook at the provider). Other request errors wait until the request changes.
  */
 export function planCsr(input: {
   request: StoredRequest;
@@ -94,6 +120,12 @@ export function planCsr(input: {
     Date.parse(entry.sentAt) < Date.parse(input.renewAt)
   ) {
     return { action: 'new-csr', reason: 'renewal', newKey: input.rotateKeyOnRenewal };
+  }
+  if (
+    entry.retryableError === true &&
+    input.now.getTime() >= Date.parse(entry.sentAt) + retryDelayMs(entry.retries ?? 0)
+  ) {
+    return { action: 'new-csr', reason: 'retry', newKey: false };
   }
   return { action: 'keep' };
 }

@@ -106,10 +106,16 @@ export class V4Run {
     for (const p of app.problems) {
       this.problems.push({ code: p.code, message: p.message, key: p.key });
     }
+    const before = JSON.stringify(this.#entries);
+    /** Requests without a new certificate in this hook: their last accepted one stays in the view. */
+    const holding: [string, V4Entry][] = [];
     for (const [id, entry] of Object.entries(this.#entries)) {
       const record = this.#record(id, entry, relationId);
       const answer = answerFor(entry.csr, app);
       const about = { commonName: entry.commonName, type: entry.type, key: 'certificates' };
+      const retryable = answer.kind === 'error' && answer.retryable;
+      if ((entry.retryableError ?? false) !== retryable) entry.retryableError = retryable;
+      if (answer.kind !== 'certificate') holding.push([id, entry]);
       if (answer.kind === 'none') continue;
       if (answer.kind === 'revoked') {
         this.#revoked.add(id);
@@ -154,6 +160,7 @@ export class V4Run {
           ...about,
           message: `the ${entry.type} certificate "${entry.commonName}" answering our CSR was skipped: ${error instanceof Error ? error.message : 'invalid'}`,
         });
+        holding.push([id, entry]);
         continue;
       }
       if (validated.certificate.notAfter.getTime() <= this.deps.now.getTime()) {
@@ -164,8 +171,11 @@ export class V4Run {
           message: `the ${entry.type} certificate "${entry.commonName}" answering our CSR has expired; a new CSR is sent`,
         });
         this.#revoked.add(id);
+        holding.push([id, entry]);
         continue;
       }
+      entry.accepted = { certificate: answer.certificate, ca: answer.ca, chain: [...answer.chain] };
+      if ((entry.retries ?? 0) !== 0) entry.retries = 0;
       const checked: Checked = {
         issued: {
           type: entry.type,
@@ -203,7 +213,55 @@ export class V4Run {
         await rm(join(this.#keyDir(), old), { force: true });
       }
     }
+    // The CA of a held certificate only when no new answer brought one (a new CA wins).
+    for (const [id, entry] of holding) {
+      const held = await this.#held(id, entry);
+      if (held === undefined) continue;
+      if (entry.type === 'application') continue;
+      const list =
+        entry.type === 'server' ? view.server : entry.type === 'client' ? view.client : view.intermediate;
+      list.push(held);
+      view.ca ??= entry.accepted?.ca;
+    }
+    if (JSON.stringify(this.#entries) !== before) this.deps.store.setValue(V4_KEY, this.#entries);
     return view;
+  }
+
+  /**
+   * The certificate on disk for a request that got no new one in this hook (a renewal or re-issue
+   * pending, a retry, or bad data): the last accepted certificate with the key in use, checked
+   * again, unless it has expired or was never written. Writing it again changes nothing.
+   */
+  async #held(id: string, entry: V4Entry): Promise<Checked | undefined> {
+    const accepted = entry.accepted;
+    if (accepted === undefined || this.deps.committed.certificates[id] === undefined) return undefined;
+    try {
+      const key = await readFile(join(this.#keyDir(), entry.activeKeyFile), 'utf8');
+      const chain = chainAfterLeaf(accepted.certificate, accepted.chain);
+      const validated = validateCertificate({
+        cert: accepted.certificate,
+        key,
+        chain: chain.length === 0 ? undefined : chain.join('\n'),
+        verifyCa: this.deps.options.verifyChain ? accepted.ca : undefined,
+        allowExpired: true,
+        badChain: 'drop',
+      });
+      if (validated.certificate.notAfter.getTime() <= this.deps.now.getTime()) return undefined;
+      return {
+        issued: {
+          type: entry.type,
+          commonName: entry.commonName,
+          sourceKey: 'certificates',
+          cert: accepted.certificate,
+          key,
+        },
+        validated,
+        chain: undefined,
+      };
+    } catch {
+      // A key file gone or a certificate that no longer checks: nothing held.
+      return undefined;
+    }
   }
 
   /**
@@ -268,6 +326,9 @@ export class V4Run {
         sentAt: this.deps.now.toISOString(),
         reason: plan.reason,
         waitingOnError: false,
+        retryableError: false,
+        retries: plan.reason === 'retry' ? (entry?.retries ?? 0) + 1 : 0,
+        ...(entry?.accepted === undefined ? {} : { accepted: entry.accepted }),
       };
       this.#entries[id] = next;
       const rec = this.#record(id, next, relationId);

@@ -11,7 +11,13 @@ import {
 } from '@tls-client/cert-writer';
 import type { FlagStore } from '@tls-client/flags';
 import type { CertType } from '@tls-client/protocol';
-import type { ChangedCertificate } from './changes.js';
+import {
+  type ChangedCertificate,
+  type ChangeKind,
+  changeKind,
+  mergeKinds,
+  recordChangeKind,
+} from './changes.js';
 import type { Checked, CheckedView } from './check-provider-data.js';
 import { wrapError } from './errors.js';
 import {
@@ -26,6 +32,7 @@ import {
   type LayerState,
   PATHS_KEY,
   type PathRegistry,
+  type RecordedCertificate,
   type RecordedFile,
   type StoredPaths,
 } from './state.js';
@@ -169,13 +176,17 @@ export async function writeCertificates(out: OutputContext, view: CheckedView): 
         if (out.committed.certificates[certId(type, commonName)] === undefined) allReady = false;
         continue;
       }
-      const changed = await writeOne(out, type, commonName, paths, issued);
-      if (changed) {
+      const kind = await writeOne(out, type, commonName, paths, issued);
+      if (kind !== undefined) {
         anyChanged = true;
+        const change = { type, commonName, kind };
+        // Before the flag, which says whether an earlier change is still unacknowledged.
+        recordChangeKind(store, change);
         store.set(certChangedFlag(type, commonName));
         store.set(certsChangedFlag(type));
-        if (!out.changed.some((c) => c.type === type && c.commonName === commonName))
-          out.changed.push({ type, commonName });
+        const earlier = out.changed.findIndex((c) => c.type === type && c.commonName === commonName);
+        if (earlier === -1) out.changed.push(change);
+        else out.changed[earlier] = { ...change, kind: mergeKinds(out.changed[earlier]?.kind, kind) };
       }
     }
   }
@@ -190,7 +201,7 @@ async function writeOne(
   commonName: string,
   paths: StoredPaths,
   checked: Checked,
-): Promise<boolean> {
+): Promise<ChangeKind | undefined> {
   const { issued, validated } = checked;
   const files: RecordedFile[] = [];
   const record = (kind: RecordedFile['kind'], f: FileResult) => {
@@ -254,7 +265,7 @@ async function writeOne(
   const id = certId(type, commonName);
   const previous = out.committed.certificates[id];
   const changed = previous === undefined || !sameFiles(previous.files, files);
-  out.state.certificates[id] = {
+  const next: RecordedCertificate = {
     type,
     commonName,
     deprecatedPath: false,
@@ -263,7 +274,10 @@ async function writeOne(
     notAfter: validated.certificate.notAfter.toISOString(),
     files,
   };
-  return changed;
+  out.state.certificates[id] = next;
+  // The key file's hash when one is written (what the last hook recorded too), else the key's own.
+  const keySha = files.find((f) => f.kind === 'key')?.sha256 ?? sha256(validated.keyPem);
+  return changed ? changeKind(previous, next, keySha) : undefined;
 }
 
 /** The deprecated single server certificate and global client certificate paths. */

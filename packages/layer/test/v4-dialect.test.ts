@@ -4,6 +4,7 @@ import {
   chainAfterLeaf,
   planCsr,
   renewalTime,
+  retryDelayMs,
   sameSans,
   settleDialect,
   type V4Entry,
@@ -47,7 +48,27 @@ describe('renewalTime', () => {
   });
 });
 
+describe('retryDelayMs', () => {
+  it('waits 5 minutes, doubling with each retry in a row, at most an hour', () => {
+    expect([0, 1, 2, 3, 4, 10].map((n) => retryDelayMs(n) / 60_000)).toEqual([5, 10, 20, 40, 60, 60]);
+  });
+});
+
 describe('planCsr', () => {
+  it('SERVER_NOT_AVAILABLE: a new CSR with the same key once the backoff passed, not before', () => {
+    const down = { ...entry, retryableError: true, retries: 1, sentAt: '2026-02-01T00:00:00.000Z' };
+    const at = (minutes: number) => new Date(Date.parse(down.sentAt) + minutes * 60_000);
+    expect(planCsr({ ...base, entry: down, now: at(9) })).toEqual({ action: 'keep' });
+    expect(planCsr({ ...base, entry: down, now: at(10) })).toEqual({
+      action: 'new-csr',
+      reason: 'retry',
+      newKey: false,
+    });
+    // Any other request error waits until the request changes.
+    expect(planCsr({ ...base, entry: { ...down, retryableError: false }, now: at(600) })).toEqual({
+      action: 'keep',
+    });
+  });
   it('an unchanged request never gets a new CSR (SAN order does not matter)', () => {
     expect(planCsr(base)).toEqual({ action: 'keep' });
     expect(sameSans(['b', 'a'], ['a', 'b', 'a'])).toBe(true);

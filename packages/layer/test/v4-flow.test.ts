@@ -90,7 +90,9 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
         'tls_client.ca_installed',
       ]),
     );
-    expect(run.last.result?.changes.certificates).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
+    expect(run.last.result?.changes.certificates).toEqual([
+      { type: 'server', commonName: 'myapp.internal', kind: 'new' },
+    ]);
 
     // A steady hook: no relation-set, no secret call, no write, no update-ca-certificates.
     const updates = await h.updateCalls();
@@ -184,6 +186,9 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     expect(second.key).toBe(first.key);
     expect(second.cert.fingerprint256).not.toBe(first.cert.fingerprint256);
     expect(run.last.result?.renewed).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
+    expect(run.last.result?.changes.certificates).toEqual([
+      { type: 'server', commonName: 'myapp.internal', kind: 'renewed' },
+    ]);
   });
 
   it('renews on any hook past the renewal time when the model has no secrets (Juju 2.9)', async () => {
@@ -258,7 +263,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
       const { cert } = await pairMatches(h);
       expect(cert.ca).toBe(false);
       expect(run.last.result?.changes.certificates).toEqual([
-        { type: 'server', commonName: 'myapp.internal' },
+        { type: 'server', commonName: 'myapp.internal', kind: 'new' },
       ]);
       // Steady afterwards: the same answer again changes nothing (no flapping between duplicates).
       const again = await h.hook('certificates-relation-changed', { relationId: rel });
@@ -352,7 +357,9 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     const run = await h.hook('certificates-relation-changed', { relationId: rel });
     expectOk(run);
     await pairMatches(h);
-    expect(run.last.result?.changes.certificates).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
+    expect(run.last.result?.changes.certificates).toEqual([
+      { type: 'server', commonName: 'myapp.internal', kind: 'new' },
+    ]);
   });
 
   it('a provider swap: B (another CA) issues, its certificate and CA are written, A is forgotten', async () => {
@@ -393,6 +400,9 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     const now = await pairMatches(h);
     expect(now.key).not.toBe(old.key);
     expect(run.last.result?.rotated).toEqual([{ type: 'server', commonName: 'myapp.internal' }]);
+    expect(run.last.result?.changes.certificates).toEqual([
+      { type: 'server', commonName: 'myapp.internal', kind: 'rotated' },
+    ]);
   });
 
   it('a request_errors entry for our CSR is a problem with the provider code, name and message', async () => {
@@ -417,9 +427,93 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     expect(h.model.logs().some((l) => l.level === 'ERROR' && l.message.includes('IP_NOT_ALLOWED'))).toBe(
       true,
     );
-    // Not retried (101 is not SERVER_NOT_AVAILABLE): the same CSR stays until the request changes.
+    // Not retried (101 is not SERVER_NOT_AVAILABLE): the same CSR stays until the request changes,
+    // however long it waits.
     const csr = csrsOf(h, rel);
     expectOk(await h.hook('update-status'));
+    const day = new Date(Date.now() + 86_400_000).toISOString();
+    expectOk(await h.hook('update-status', { env: { TLS_CLIENT_TEST_NOW: day } }));
     expect(csrsOf(h, rel)).toEqual(csr);
+  });
+
+  it('SERVER_NOT_AVAILABLE (201) is retried with a new CSR (same key) once its backoff passed', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+    expectOk(await h.hook('install'));
+    const rel = h.model.addRelation('certificates', 'vault');
+    h.model.addRemoteUnit(rel, 'vault/0');
+    expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
+    const key = await readFile(join(h.out, 'server', 'server.key'), 'utf8');
+    const csr1 = csrsOf(h, rel);
+    expect((await ca.answerV4(h.model, rel, { unavailable: true })).refused).toBe(1);
+    const refused = await h.hook('certificates-relation-changed', { relationId: rel });
+    expectOk(refused);
+    expect(refused.last.problems?.[0]?.message).toContain('SERVER_NOT_AVAILABLE (201)');
+    expect(refused.last.problems?.[0]?.message).toContain('retried on later hooks');
+    // Within the first backoff (5 minutes) nothing is resent: update-status every 5 minutes must
+    // not churn CSRs at a provider that is down.
+    const soon = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    expectOk(await h.hook('update-status', { env: { TLS_CLIENT_TEST_NOW: soon(2) } }));
+    expect(csrsOf(h, rel)).toEqual(csr1);
+    const retry = await h.hook('update-status', { env: { TLS_CLIENT_TEST_NOW: soon(6) } });
+    expectOk(retry);
+    const csr2 = csrsOf(h, rel);
+    expect(csr2).toHaveLength(1);
+    expect(csr2[0]).not.toBe(csr1[0]);
+    expect(retry.last.result?.relationSets).toBe(1);
+    // Still down: the next retry waits twice as long (10 minutes after the second CSR).
+    await ca.answerV4(h.model, rel, { unavailable: true });
+    expectOk(
+      await h.hook('certificates-relation-changed', {
+        relationId: rel,
+        env: { TLS_CLIENT_TEST_NOW: soon(7) },
+      }),
+    );
+    expectOk(await h.hook('update-status', { env: { TLS_CLIENT_TEST_NOW: soon(12) } }));
+    expect(csrsOf(h, rel)).toEqual(csr2);
+    expectOk(await h.hook('update-status', { env: { TLS_CLIENT_TEST_NOW: soon(17) } }));
+    const csr3 = csrsOf(h, rel);
+    expect(csr3[0]).not.toBe(csr2[0]);
+    // The backend is back: the certificate arrives for the key made at the start.
+    await ca.answerV4(h.model, rel);
+    const run = await h.hook('certificates-relation-changed', {
+      relationId: rel,
+      env: { TLS_CLIENT_TEST_NOW: soon(18) },
+    });
+    expectOk(run);
+    expect(run.last.problems).toEqual([]);
+    const pair = await pairMatches(h);
+    expect(pair.key.trim()).toBe(key.trim());
+  });
+
+  it('while a renewal is pending, the certificate on disk stays available and nothing is rewritten', async () => {
+    h = await createHarness({});
+    await h.setSpec(v4Spec(h.out));
+    const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+    const rel = await connectV4(h, ca);
+    const before = await pairMatches(h);
+    const held = [
+      'certificates.available',
+      'certificates.server.certs.available',
+      'certificates.ca.available',
+      'tls_client.certs.saved',
+    ];
+    const late = new Date(Date.now() + 340 * 86_400_000).toISOString();
+    const renewing = await h.hook('update-status', { env: { TLS_CLIENT_TEST_NOW: late } });
+    expectOk(renewing);
+    expect(renewing.last.flags).toEqual(expect.arrayContaining(held));
+    // The provider drops the entry of the old CSR and cannot answer the new one yet.
+    expect((await ca.answerV4(h.model, rel, { unavailable: true })).removed).toBe(1);
+    const pending = await h.hook('certificates-relation-changed', {
+      relationId: rel,
+      env: { TLS_CLIENT_TEST_NOW: late },
+    });
+    expectOk(pending);
+    expect(pending.last.flags).toEqual(expect.arrayContaining(held));
+    expect(pending.last.result?.filesWritten).toEqual([]);
+    expect(pending.last.result?.changes.any).toBe(false);
+    const still = await pairMatches(h);
+    expect(still.cert.fingerprint256).toBe(before.cert.fingerprint256);
   });
 });

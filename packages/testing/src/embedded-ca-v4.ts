@@ -78,6 +78,12 @@ export interface AnswerV4Options {
   providerUnit?: string | undefined;
   /** Publish deliberately bad data instead (re-issues every request). */
   fault?: V4FaultMode | undefined;
+  /**
+   * The CA backend is down: every CSR that needs a new certificate gets a `request_errors` entry
+   * 201 `SERVER_NOT_AVAILABLE` instead (entries already issued stay), as a provider whose backend
+   * cannot be reached publishes.
+   */
+  unavailable?: boolean | undefined;
   /** Publish `capabilities` (`null` deletes the key). Default: leave the key as it is. */
   capabilities?: ProviderCapabilities | null | undefined;
 }
@@ -90,7 +96,7 @@ export interface AnswerV4Result {
   kept: number;
   /** Entries marked `revoked: true` because the CA rotated since they were issued. */
   revoked: number;
-  /** CSRs refused by the SAN policy (published in `request_errors`). */
+  /** CSRs refused by the SAN policy or because the CA is `unavailable` (published in `request_errors`). */
   refused: number;
   /** Entries dropped because no requirer asks for their CSR any more. */
   removed: number;
@@ -274,6 +280,18 @@ export function answerV4(
       certificates.push({ ...live, certificateSigningRequest: csrPem, revoked: true });
       after.set(csrPem, { ...last, revoked: true });
       result.revoked++;
+      continue;
+    }
+    if (options.unavailable === true) {
+      requestErrors.push({
+        csr: csrPem,
+        error: {
+          code: REQUEST_ERROR_CODES.SERVER_NOT_AVAILABLE,
+          name: 'SERVER_NOT_AVAILABLE',
+          message: 'the CA backend is not available',
+        },
+      });
+      result.refused++;
       continue;
     }
     const certificate = signFaulty(csr, request.ca, authority, fault);
