@@ -115,10 +115,11 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
 
         const recovered = await h.hook('certificates-relation-changed', { relationId: rel });
         expectOk(recovered);
+        // New to the workload: the killed hook's writes were never announced.
         const expected = [
-          { type: 'server', commonName: 'admin.myapp.internal' },
-          { type: 'server', commonName: 'myapp.internal' },
-          { type: 'client', commonName: 'system:myapp' },
+          { type: 'server', commonName: 'admin.myapp.internal', kind: 'new' },
+          { type: 'server', commonName: 'myapp.internal', kind: 'new' },
+          { type: 'client', commonName: 'system:myapp', kind: 'new' },
         ];
         const sorted = <T extends { commonName: string }>(list: readonly T[] | undefined) =>
           [...(list ?? [])].sort((a, b) => a.commonName.localeCompare(b.commonName));
