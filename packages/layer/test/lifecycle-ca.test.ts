@@ -36,6 +36,12 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       const rotated = await h.hook('certificates-relation-changed', { relationId: rel });
       expectOk(rotated);
       expect(rotated.last.result?.caInstalled).toBe(true);
+      // A legacy provider re-issues with new keys: every certificate is a rotation.
+      expect(rotated.last.result?.changes.certificates.map((c) => c.kind)).toEqual([
+        'rotated',
+        'rotated',
+        'rotated',
+      ]);
       expect(await h.updateCalls()).toBe(updates + 1);
       expect(await readFile(files.caCopy, 'utf8')).toContain(caLine(ca.caPem));
       const bundle = await readFile(bundlePath(h), 'utf8');
