@@ -25,7 +25,7 @@ import {
 } from './state.js';
 import { testKillPoint } from './test-kill-point.js';
 import type { CertificateInfo, HandlerRegistration, ResolvedOptions, RunResult } from './tls-client.js';
-import { runAppCertificates } from './v4-app-certificate.js';
+import { forgetAppCertificates, runAppCertificates } from './v4-app-certificate.js';
 import { settleDialect } from './v4-dialect.js';
 import { RENEWAL_SECRET_PREFIX, V4Run } from './v4-run.js';
 import {
@@ -161,6 +161,8 @@ export class HookRun {
           if (this.options.protocol !== 'legacy') {
             const v4 = this.#v4Run();
             await v4.removeRenewalSecrets(v4.forgetCsrs());
+            // APP mode: the application CSR's bookkeeping goes too; the key stays in its secret.
+            forgetAppCertificates(this.store);
           }
           this.#out.state.relations = {};
         }

@@ -177,6 +177,23 @@ export async function runAppCertificates(deps: AppCertificateDeps): Promise<AppC
   return result;
 }
 
+/**
+ * relation-broken in v4 APP mode (no relation left on the endpoint), on every unit: forgets what
+ * this unit remembers of the application certificates (the CSR, the provider's answer, the CA), so
+ * that the next relation starts afresh: the leader publishes the CSR in the new relation's
+ * application databag and every unit looks for its certificate there. The application CSR needs no
+ * `relation-set`: our application databag goes with the relation. Nothing is removed from the
+ * application secret: like unit mode's key in the state dir, the key stays for the next relation
+ * (the files at the paths go only with `removeFilesOnBroken`, see `withdraw`). APP mode makes no
+ * renewal secret (the leader checks the renewal time on every hook), so none is to be removed.
+ * Returns the common names forgotten.
+ */
+export function forgetAppCertificates(store: FlagStore): string[] {
+  const names = Object.keys(store.getValue<AppRecords>(APP_STATE_KEY) ?? {});
+  store.deleteValue(APP_STATE_KEY);
+  return names;
+}
+
 /** The application secret by its label; undefined when there is none (or not ours). */
 async function readSecret(deps: AppCertificateDeps, label: string): Promise<AppSecret | undefined> {
   try {

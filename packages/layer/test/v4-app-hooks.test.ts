@@ -2,21 +2,24 @@
 // models one local unit, so the leader (myapp/0) and the non-leader (myapp/1) are two FakeModels; the
 // test plays Juju's shared state between them with `share()`: the application's own databag, its
 // application-owned secrets (by label) and the provider's application databag.
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { publicKeyMatches } from '@tls-client/csr';
+import { FlagStore } from '@tls-client/flags';
 import { decodeProviderAppData, decodeRequirerRequests } from '@tls-client/protocol/v4';
 import { EmbeddedCa, type FakeModel } from '@tls-client/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { APP_STATE_KEY } from '../src/v4-app-mode.js';
+import { RENEWAL_SECRET_PREFIX } from '../src/v4-run.js';
 import { type CharmSpec, createHarness, type Harness, toolNames, UPDATE_CA_CERTIFICATES } from './helpers.js';
 
 const PROVIDER = 'self-signed-certificates';
 const SECRET_TOOLS = ['secret-add', 'secret-set', 'secret-get', 'secret-info-get', 'secret-remove'];
 
-function spec(out: string): CharmSpec {
+function spec(out: string, options: Record<string, unknown> = {}): CharmSpec {
   return {
-    options: { protocol: 'v4', caCertificatePath: join(out, 'ca.crt') },
+    options: { protocol: 'v4', caCertificatePath: join(out, 'ca.crt'), ...options },
     requests: [
       {
         type: 'application',
@@ -47,6 +50,24 @@ function appSecret(model: FakeModel): Record<string, string> {
   const secrets = model.secrets().filter((s) => s.ownerKind === 'application');
   expect(secrets).toHaveLength(1);
   return secrets[0]!.revisions.at(-1)!.content;
+}
+
+/** The CSRs published in our application databag on `rel`. */
+function appCsrs(model: FakeModel, rel: string): string[] {
+  return decodeRequirerRequests({
+    units: [],
+    apps: [{ relationId: rel, app: 'myapp', data: model.localAppData(rel) }],
+  }).requests.map((r) => r.certificateSigningRequest);
+}
+
+/** What a unit remembers of the application certificates (its committed flag store). */
+function appRecords(unit: Harness): unknown {
+  return FlagStore.open({ charmDir: unit.charmDir }).getValue(APP_STATE_KEY);
+}
+
+/** Renewal secrets (ours, by label) in a model's secret store. */
+function renewalSecrets(model: FakeModel) {
+  return model.secrets().filter((s) => s.label?.startsWith(RENEWAL_SECRET_PREFIX) === true);
 }
 
 function allDatabagText(model: FakeModel, rel: string): string {
@@ -360,6 +381,112 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       for (const unit of [leader, follower]) {
         expect(await readFile(join(unit.out, 'app.crt'), 'utf8')).toBe(cert);
         expect(await readFile(join(unit.out, 'app.key'), 'utf8')).toBe(keyBefore);
+      }
+    });
+
+    /** relation-broken on both units (the relation removed from both models first). */
+    async function breakRelation(): Promise<void> {
+      leader.model.removeRelation(rel);
+      follower.model.removeRelation(rel);
+      for (const unit of [leader, follower]) {
+        const broken = await unit.hook('certificates-relation-broken', { relationId: rel });
+        expect(broken.last, broken.stderr).toMatchObject({ ok: true });
+        // Nothing to write to a relation that is gone, and the key secret is left alone.
+        expect(toolNames(broken).filter((t) => t === 'relation-set' || SECRET_TOOLS.includes(t))).toEqual([]);
+      }
+    }
+
+    /** A new relation to the provider on both units, with its own id. */
+    function relateAgain(id: number): string {
+      const next = leader.model.addRelation('certificates', PROVIDER, { id });
+      follower.model.addRelation('certificates', PROVIDER, { id });
+      leader.model.addRemoteUnit(next, `${PROVIDER}/0`);
+      follower.model.addRemoteUnit(next, `${PROVIDER}/0`);
+      return next;
+    }
+
+    it('relation-broken forgets the application CSR on every unit and keeps the key secret; a new relation gets the CSR and a certificate with the same key', async () => {
+      await setup();
+      await converge();
+      const secretBefore = appSecret(leader.model);
+      const certBefore = await readFile(join(leader.out, 'app.crt'), 'utf8');
+      const keyBefore = await readFile(join(leader.out, 'app.key'), 'utf8');
+      expect(appRecords(leader)).toHaveProperty('myapp');
+      expect(appRecords(follower)).toHaveProperty('myapp');
+      // APP mode renews by the leader's check in every hook: it made no renewal secret.
+      expect(renewalSecrets(leader.model)).toEqual([]);
+
+      await breakRelation();
+      for (const unit of [leader, follower]) {
+        expect(appRecords(unit), unit.model.unit).toBeUndefined();
+        expect(renewalSecrets(unit.model)).toEqual([]);
+        // Files stay without removeFilesOnBroken.
+        expect(await readFile(join(unit.out, 'app.crt'), 'utf8')).toBe(certBefore);
+        expect(await readFile(join(unit.out, 'app.key'), 'utf8')).toBe(keyBefore);
+      }
+      expect(appSecret(leader.model)).toEqual(secretBefore);
+      // Later hooks without a relation run as usual.
+      expect((await leader.hook('update-status')).last).toMatchObject({ ok: true });
+
+      rel = relateAgain(8);
+      const publish = await leader.hook('certificates-relation-changed', { relationId: rel });
+      expect(publish.last, publish.stderr).toMatchObject({ ok: true });
+      expect(toolNames(publish)).not.toContain('secret-add');
+      expect(appCsrs(leader.model, rel)).toEqual([secretBefore.csr]);
+      expect(await ca.answerV4(leader.model, rel)).toMatchObject({ issued: 1, problems: [] });
+      expect((await leader.hook('certificates-relation-changed', { relationId: rel })).last).toMatchObject({
+        ok: true,
+      });
+      share(leader.model, follower.model, rel);
+      expect((await follower.hook('certificates-relation-changed', { relationId: rel })).last).toMatchObject({
+        ok: true,
+      });
+      const cert = await readFile(join(leader.out, 'app.crt'), 'utf8');
+      expect(cert).not.toBe(certBefore);
+      for (const unit of [leader, follower]) {
+        expect(await readFile(join(unit.out, 'app.crt'), 'utf8')).toBe(cert);
+        expect(await readFile(join(unit.out, 'app.key'), 'utf8')).toBe(keyBefore);
+        expect(appRecords(unit)).toHaveProperty('myapp');
+      }
+      const leaf = cert.slice(0, cert.indexOf('-----END CERTIFICATE-----') + 25);
+      expect(publicKeyMatches(keyBefore, leaf)).toBe(true);
+      expect(appSecret(leader.model)).toEqual(secretBefore);
+    });
+
+    it('relation-broken with removeFilesOnBroken: every unit removes the application pair, the key secret stays, and a new relation writes the pair again with that key', async () => {
+      await setup();
+      for (const unit of [leader, follower])
+        await unit.setSpec(spec(unit.out, { removeFilesOnBroken: true }));
+      await converge();
+      const secretBefore = appSecret(leader.model);
+      const keyBefore = await readFile(join(leader.out, 'app.key'), 'utf8');
+
+      await breakRelation();
+      for (const unit of [leader, follower]) {
+        await expect(stat(join(unit.out, 'app.crt'))).rejects.toMatchObject({ code: 'ENOENT' });
+        await expect(stat(join(unit.out, 'app.key'))).rejects.toMatchObject({ code: 'ENOENT' });
+        expect(appRecords(unit)).toBeUndefined();
+      }
+      expect(appSecret(leader.model)).toEqual(secretBefore);
+
+      rel = relateAgain(9);
+      expect((await leader.hook('certificates-relation-changed', { relationId: rel })).last).toMatchObject({
+        ok: true,
+      });
+      expect(appCsrs(leader.model, rel)).toEqual([secretBefore.csr]);
+      expect(await ca.answerV4(leader.model, rel)).toMatchObject({ issued: 1 });
+      expect((await leader.hook('certificates-relation-changed', { relationId: rel })).last).toMatchObject({
+        ok: true,
+      });
+      share(leader.model, follower.model, rel);
+      expect((await follower.hook('certificates-relation-changed', { relationId: rel })).last).toMatchObject({
+        ok: true,
+      });
+      for (const unit of [leader, follower]) {
+        expect(await readFile(join(unit.out, 'app.key'), 'utf8')).toBe(keyBefore);
+        expect((await stat(join(unit.out, 'app.key'))).mode & 0o777).toBe(0o600);
+        const cert = await readFile(join(unit.out, 'app.crt'), 'utf8');
+        expect(new X509Certificate(cert).checkPrivateKey(createPrivateKey(keyBefore))).toBe(true);
       }
     });
   },
