@@ -422,7 +422,9 @@ export class V4Run {
     if (paths?.key === null || paths?.key === undefined) return;
     if ((await lstat(paths.key).catch(() => undefined)) !== undefined) return;
     try {
-      await writeFileAtomic(paths.key, key, {
+      // The bytes cert-writer writes with the certificate later (one final newline), so that the
+      // key file does not change when the pair is completed.
+      await writeFileAtomic(paths.key, `${key.trimEnd()}\n`, {
         mode: paths.keyMode ?? 0o600,
         ...(paths.owner === null ? {} : { owner: paths.owner }),
         ...(paths.group === null ? {} : { group: paths.group }),

@@ -75,11 +75,14 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     expect(published.cert_requests).toBeUndefined();
     // The key is on disk with 0600 before the CSR went out.
     expect((await stat(join(h.out, 'server', 'server.key'))).mode & 0o777).toBe(0o600);
+    const firstKey = await readFile(join(h.out, 'server', 'server.key'), 'utf8');
 
     await ca.answerV4(h.model, rel);
     const run = await h.hook('certificates-relation-changed', { relationId: rel });
     expectOk(run);
-    const { cert } = await pairMatches(h);
+    const { cert, key } = await pairMatches(h);
+    // The key file written before the CSR went out already had the pair's exact bytes.
+    expect(key).toBe(firstKey);
     expect(cert.subject).toContain('CN=myapp.internal');
     expect(await readFile(join(h.out, 'ca', 'ca.crt'), 'utf8')).toContain('BEGIN CERTIFICATE');
     expect(run.last.flags).toEqual(
