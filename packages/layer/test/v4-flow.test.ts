@@ -194,18 +194,6 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)('v4 unit mode, end to end'
     ]);
   });
 
-  it('renews on any hook past the renewal time when the model has no secrets (Juju 2.9)', async () => {
-    h = await createHarness({});
-    h.env.PATH = h.env.PATH!; // unchanged; secrets are removed below
-    await h.setSpec(v4Spec(h.out));
-    const ca = await EmbeddedCa.create({ keyType: 'rsa' });
-    const rel = await connectV4(h, ca);
-    const csr1 = csrsOf(h, rel);
-    const late = new Date(Date.now() + 340 * 86_400_000).toISOString();
-    expectOk(await h.hook('update-status', { env: { TLS_CLIENT_TEST_NOW: late } }));
-    expect(csrsOf(h, rel)[0]).not.toBe(csr1[0]);
-  });
-
   it('a revoked certificate (CA rotation) is renewed at once, and the new CA installed', async () => {
     h = await createHarness({});
     await h.setSpec(v4Spec(h.out));
