@@ -118,6 +118,16 @@ export interface V4RequestRecord {
   requestErrors: RecordedRequestError[];
 }
 
+/** A replaced CA kept in the trust store while a certificate we hold is signed by it. Stable for the CLI. */
+export interface RetiringCa {
+  /** Its trust-store name: `<app>-retiring-<first 16 hex digits of id>`. */
+  name: string;
+  /** sha256 (hex) of its certificates' DER. */
+  id: string;
+  /** Its PEM (public). */
+  pem: string;
+}
+
 /** What the layer persists in the flag store for the CLI and for its own change detection. */
 export interface LayerState {
   version: 1;
@@ -141,6 +151,16 @@ export interface LayerState {
      * that `tls-client status` checks the same trust store. Absent in states written before it.
      */
     recordPath?: string | undefined;
+    /**
+     * The PEM of the CA installed under `name` (public), so that a rotation can keep it trusted
+     * under a retiring name. Absent in states written before it, and while nothing is installed.
+     */
+    pem?: string | undefined;
+    /**
+     * CAs the provider replaced that still sign a certificate we hold, each trusted under its own
+     * name until none does. Absent when there are none.
+     */
+    retiring?: RetiringCa[] | undefined;
   };
   certificates: Record<string, RecordedCertificate>;
   problems: Problem[];

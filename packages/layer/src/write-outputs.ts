@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CaInstaller } from '@tls-client/ca-installer';
 import {
@@ -11,6 +11,7 @@ import {
 } from '@tls-client/cert-writer';
 import type { FlagStore } from '@tls-client/flags';
 import type { CertType } from '@tls-client/protocol';
+import { type CaIdentity, caIdentity, planCaRetirement, signingCaIds } from './ca-retirement.js';
 import {
   type ChangedCertificate,
   type ChangeKind,
@@ -61,6 +62,11 @@ export interface OutputContext {
   readonly warnings: string[];
   readonly changed: ChangedCertificate[];
   caInstalled: boolean;
+  /**
+   * A CA change whose trust-store work waits until this hook's certificates are written (see
+   * {@link settleCaRetirement}); set by {@link writeCa}.
+   */
+  pendingCa?: { installed: CaIdentity; incoming: CaIdentity } | undefined;
 }
 
 /**
@@ -131,24 +137,133 @@ export async function writeCa(out: OutputContext, ca: string | undefined): Promi
   if (options.installCa) {
     const name = out.appName;
     const installer = trustStore(out);
-    try {
-      const current = out.state.ca.installed && out.state.ca.sha256 === caSha && out.state.ca.name === name;
-      if (!current || !(await installer.isTrusted(name)) || (await installer.isUpdateOwed())) {
-        const result = await installer.install(name, ca);
-        out.caInstalled = result.changed || result.updateRan;
-        out.filesWritten.push(...(result.changed ? result.files : []));
-      }
-    } catch (error) {
-      throw wrapError(
-        'ERR_LAYER_CA_INSTALL_FAILED',
-        `cannot install the CA "${name}" into the system trust store`,
-        error,
-      );
+    const current = out.state.ca.installed && out.state.ca.sha256 === caSha && out.state.ca.name === name;
+    const replaced = current ? undefined : await replacedCa(out, installer);
+    const incoming = replaced === undefined ? undefined : caIdentity(ca);
+    if (replaced !== undefined && incoming !== undefined && replaced.id !== incoming.id) {
+      // The old CA may sign certificates this hook does not replace: the trust store is settled
+      // once they are written, so that it is trusted without a break, and not a moment longer.
+      out.pendingCa = { installed: replaced, incoming };
+    } else if (!current || !(await isTrustedNow(installer, name))) {
+      await installAs(out, installer, name, ca);
     }
-    out.state.ca = { ...out.state.ca, name, installed: true, recordPath: installer.recordPath };
+    out.state.ca = { ...out.state.ca, name, installed: true, recordPath: installer.recordPath, pem: ca };
     store.set(TLS_CLIENT_FLAGS.caInstalled);
   }
   out.state.ca.sha256 = caSha;
+}
+
+async function isTrustedNow(installer: CaInstaller, name: string): Promise<boolean> {
+  try {
+    return (await installer.isTrusted(name)) && !(await installer.isUpdateOwed());
+  } catch (error) {
+    throw wrapError(
+      'ERR_LAYER_CA_INSTALL_FAILED',
+      `cannot install the CA "${name}" into the system trust store`,
+      error,
+    );
+  }
+}
+
+async function installAs(
+  out: OutputContext,
+  installer: CaInstaller,
+  name: string,
+  pem: string,
+): Promise<void> {
+  try {
+    const result = await installer.install(name, pem);
+    if (result.changed || result.updateRan) out.caInstalled = true;
+    out.filesWritten.push(...(result.changed ? result.files : []));
+  } catch (error) {
+    throw wrapError(
+      'ERR_LAYER_CA_INSTALL_FAILED',
+      `cannot install the CA "${name}" into the system trust store`,
+      error,
+    );
+  }
+}
+
+async function uninstallAs(installer: CaInstaller, name: string): Promise<void> {
+  try {
+    await installer.uninstall(name);
+  } catch (error) {
+    throw wrapError(
+      'ERR_LAYER_CA_INSTALL_FAILED',
+      `cannot withdraw the CA "${name}" from the trust store`,
+      error,
+    );
+  }
+}
+
+/**
+ * The CA under the application's name that a new one is about to replace. Its PEM is in the state;
+ * states written before that have it only in the trust store's anchor files (read only here, on a
+ * change). `undefined` when none is installed or it cannot be read (then nothing is retired).
+ */
+async function replacedCa(out: OutputContext, installer: CaInstaller): Promise<CaIdentity | undefined> {
+  const { ca } = out.state;
+  if (!ca.installed) return undefined;
+  if (ca.pem !== undefined) return caIdentity(ca.pem);
+  try {
+    const entry = (await installer.list()).find((e) => e.name === ca.name);
+    if (entry === undefined) return undefined;
+    const texts = await Promise.all(entry.files.map((f) => readFile(f, 'utf8')));
+    return caIdentity(texts.join('\n'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Settles the trust store after certificates were written: installs a CA change {@link writeCa}
+ * deferred, keeps the replaced CA under its retiring name while a certificate we hold is signed by
+ * it, and withdraws the retiring CAs that sign none any more. Without a change or retiring CA it
+ * reads nothing and calls nothing.
+ */
+async function settleCaRetirement(out: OutputContext): Promise<void> {
+  const pending = out.pendingCa;
+  const retiring = out.state.ca.retiring ?? [];
+  if (pending === undefined && retiring.length === 0) return;
+  out.pendingCa = undefined;
+  const candidates = [...(pending === undefined ? [] : [pending.installed]), ...retiring];
+  const held = await readHeldCertificates(out);
+  const plan = planCaRetirement({
+    appName: out.appName,
+    installed: pending?.installed,
+    incoming: pending?.incoming,
+    retiring,
+    // A certificate file we cannot read might be signed by any of them: keep them all.
+    signers: held === undefined ? new Set(candidates.map((c) => c.id)) : signingCaIds(candidates, held),
+  });
+  const installer = trustStore(out);
+  for (const entry of plan.add) await installAs(out, installer, entry.name, entry.pem);
+  if (plan.install !== undefined) await installAs(out, installer, out.appName, plan.install.pem);
+  for (const entry of plan.withdraw) await uninstallAs(installer, entry.name);
+  if (plan.keep.length > 0) out.state.ca.retiring = plan.keep;
+  else delete out.state.ca.retiring;
+}
+
+/**
+ * The certificate files we hold (those the state records, this hook's included), as text; a file
+ * that is gone holds nothing. `undefined` when one cannot be read.
+ */
+async function readHeldCertificates(out: OutputContext): Promise<string[] | undefined> {
+  const paths = new Set<string>();
+  for (const certificate of Object.values(out.state.certificates)) {
+    for (const file of certificate.files) {
+      if (file.kind === 'cert' || file.kind === 'chain' || file.kind === 'fullchain') paths.add(file.path);
+    }
+  }
+  const texts: string[] = [];
+  for (const path of paths) {
+    try {
+      texts.push(await readFile(path, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+    }
+  }
+  return texts;
 }
 
 function trustStore(out: OutputContext): CaInstaller {
@@ -193,6 +308,7 @@ export async function writeCertificates(out: OutputContext, view: CheckedView): 
   if (anyChanged) store.set(TLS_CLIENT_FLAGS.certFilesChanged);
   // Toggled rather than only ever set: a new request not yet answered means "not all saved".
   if (anyRegistered) store.toggle(TLS_CLIENT_FLAGS.certsSaved, allReady);
+  await settleCaRetirement(out);
 }
 
 async function writeOne(
@@ -299,6 +415,8 @@ export async function writeDeprecated(out: OutputContext, view: CheckedView): Pr
       keySaved: TLS_CLIENT_FLAGS.clientKeySaved,
     });
   }
+  // Written after the others: a retiring CA that signed only the deprecated files retires now.
+  if (o.serverCertificatePath || o.clientCertificatePath) await settleCaRetirement(out);
 }
 
 async function writeDeprecatedPair(
@@ -351,17 +469,12 @@ async function writeDeprecatedPair(
 export async function withdraw(out: OutputContext): Promise<void> {
   const { store, options } = out;
   const state = out.state;
-  if (state.ca.installed && options.installCa && !options.keepCaOnBroken) {
-    try {
-      await trustStore(out).uninstall(state.ca.name);
-    } catch (error) {
-      throw wrapError(
-        'ERR_LAYER_CA_INSTALL_FAILED',
-        `cannot withdraw the CA "${state.ca.name}" from the trust store`,
-        error,
-      );
-    }
-    state.ca = { ...state.ca, installed: false };
+  if (options.installCa && !options.keepCaOnBroken) {
+    const installer = trustStore(out);
+    if (state.ca.installed) await uninstallAs(installer, state.ca.name);
+    for (const entry of state.ca.retiring ?? []) await uninstallAs(installer, entry.name);
+    const { pem: _pem, retiring: _retiring, ...rest } = state.ca;
+    state.ca = { ...rest, installed: false };
   }
   for (const flag of FLAGS_CLEARED_ON_BROKEN) {
     if (flag === TLS_CLIENT_FLAGS.caInstalled && state.ca.installed) continue;

@@ -23,6 +23,10 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
       status.ca.file ? `; copy ${describeFile(status.ca.file)}` : ''
     }`,
   );
+  for (const r of status.ca.retiring ?? [])
+    lines.push(
+      `retiring CA ${r.name}: ${r.subject ?? '?'} (trusted while a certificate we hold is signed by it)`,
+    );
   const now = new Date(status.checkedAt);
   lines.push('');
   const rows: string[][] = [

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -127,6 +127,11 @@ export interface TlsClientStatus {
     file: FileStatus | null;
     /** The anchor in the system trust store, checked on disk; `null` when the layer installed none. */
     anchor: TrustAnchorStatus | null;
+    /**
+     * Replaced CAs still trusted (each under its own name) because a certificate we hold is signed
+     * by it; absent when there are none.
+     */
+    retiring?: { name: string; subject: string | null }[];
   };
   certificates: CertificateStatus[];
   problems: Problem[];
@@ -292,6 +297,7 @@ export async function readStatus(options: ReadStatusOptions = {}): Promise<TlsCl
               env,
             })
           : null,
+      ...retiringCas(state),
     },
     certificates,
     problems,
@@ -468,4 +474,23 @@ async function loadNames(): Promise<Names> {
     return map;
   };
   return { users: await parse('/etc/passwd'), groups: await parse('/etc/group') };
+}
+
+/** The retiring CAs the state records, with their subject (`ca.retiring`). */
+function retiringCas(state: LayerState | undefined): {
+  retiring?: { name: string; subject: string | null }[];
+} {
+  const retiring = state?.ca.retiring ?? [];
+  if (retiring.length === 0) return {};
+  return {
+    retiring: retiring.map((r) => {
+      let subject: string | null = null;
+      try {
+        subject = new X509Certificate(r.pem).subject.replaceAll('\n', ', ');
+      } catch {
+        // Shown by name only.
+      }
+      return { name: r.name, subject };
+    }),
+  };
 }
