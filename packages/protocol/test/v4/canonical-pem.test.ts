@@ -87,6 +87,7 @@ describe('canonicalPem', () => {
       ['a dash', '-'],
       ['a NUL', '\0'],
       ['a non-ASCII letter', 'é'],
+      ['a character whose low byte is a digit (U+0141)', '\u0141'],
     ])(
       'returns undefined for %s in place of the very last digit, the first, or one mid-line',
       (_name, char) => {
@@ -131,7 +132,22 @@ describe('canonicalPem', () => {
         }
         return armour('CERTIFICATE REQUEST', Buffer.from(digits, 'base64'));
       };
-      const char = fc.constantFrom(' ', '\t', '\f', '\r', '\n', '=', '-', '!', '\0', 'é', '\u00a0', 'A', '/');
+      const char = fc.constantFrom(
+        ' ',
+        '\t',
+        '\f',
+        '\r',
+        '\n',
+        '=',
+        '-',
+        '!',
+        '\0',
+        'é',
+        '\u00a0',
+        '\u0141',
+        'A',
+        '/',
+      );
       const edit = fc.record({
         at: fc.integer({ min: begin, max: end - 1 }),
         op: fc.constantFrom('insert', 'replace', 'remove'),
