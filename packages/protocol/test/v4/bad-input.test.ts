@@ -117,6 +117,44 @@ describe('PEM armour around junk', () => {
   });
 });
 
+describe('a canonical-looking PEM bent in one place', () => {
+  /** `pem` with its last base64 digit (just before the END line) replaced by `char`. */
+  const lastDigit = (pem: string, char: string): string => {
+    const text = pem.trim();
+    const at = text.lastIndexOf('\n') - 1;
+    return text.slice(0, at) + char + text.slice(at + 1);
+  };
+  /** `pem` re-armoured with its DER's outer (two-byte) length off by `delta`. */
+  const outerLength = (pem: string, delta: number): string => {
+    const der = Buffer.from(derOf(pem));
+    der.writeUInt16BE(der.readUInt16BE(2) + delta, 2);
+    return armour(pem.split('\n')[0]!.slice(11, -5), der);
+  };
+  const bends = [
+    ['a bad character as its very last digit', (pem: string) => lastDigit(pem, '!')],
+    ['a space as its very last digit', (pem: string) => lastDigit(pem, ' ')],
+    ['a form feed as its very last digit', (pem: string) => lastDigit(pem, '\f')],
+    ['a DER length one byte longer than its body', (pem: string) => outerLength(pem, 1)],
+    ['a DER length one byte shorter than its body', (pem: string) => outerLength(pem, -1)],
+  ] as const;
+
+  it.each(bends)('is an INVALID_PEM problem in a requirer request: %s', (_name, bend) => {
+    const { requests, problems } = requirer(csrEntry(CSR_EC), csrEntry(bend(CSR_RSA)), csrEntry(CSR_EC));
+    expect(requests.map((r) => r.index)).toEqual([0, 2]);
+    expect(problems.map((p) => [p.code, p.key, p.index])).toEqual([
+      ['ERR_PROTOCOL_INVALID_PEM', CSR_REQUESTS_KEY, 1],
+    ]);
+  });
+
+  it.each(bends)('is an INVALID_PEM problem in a provider certificate: %s', (_name, bend) => {
+    const { certificates, problems } = provider(certEntry(), certEntry({ certificate: bend(CERT) }));
+    expect(certificates.map((c) => c.index)).toEqual([0]);
+    expect(problems.map((p) => [p.code, p.key, p.index])).toEqual([
+      ['ERR_PROTOCOL_INVALID_PEM', CERTIFICATES_KEY, 1],
+    ]);
+  });
+});
+
 describe('a certificate where a CSR belongs', () => {
   it.each([
     ['under its own CERTIFICATE label', CERT],

@@ -64,6 +64,113 @@ describe('canonicalPem', () => {
     expect(canonicalPem(pem)).toBeUndefined();
   });
 
+  describe('a canonically laid-out body that is not quite right (the fast path must not take it)', () => {
+    const lines = CSR_RSA.trim().split('\n');
+    const lastBody = lines.length - 2;
+    /** CSR_RSA with the character at `column` of body line `line` (negative: from the end) replaced. */
+    const withChar = (line: number, column: number, char: string): string => {
+      const copy = [...lines];
+      const text = copy[line]!;
+      const at = column < 0 ? text.length + column : column;
+      copy[line] = text.slice(0, at) + char + text.slice(at + 1);
+      return copy.join('\n');
+    };
+
+    it.each([
+      ['"!"', '!'],
+      ['a space', ' '],
+      ['a tab', '\t'],
+      ['a form feed', '\f'],
+      ['a carriage return', '\r'],
+      ['a line break', '\n'],
+      ['a padding "="', '='],
+      ['a dash', '-'],
+      ['a NUL', '\0'],
+      ['a non-ASCII letter', 'é'],
+      ['a character whose low byte is a digit (U+0141)', '\u0141'],
+    ])(
+      'returns undefined for %s in place of the very last digit, the first, or one mid-line',
+      (_name, char) => {
+        expect(canonicalPem(withChar(lastBody, -1, char))).toBeUndefined();
+        expect(canonicalPem(withChar(1, 0, char))).toBeUndefined();
+        expect(canonicalPem(withChar(5, 30, char))).toBeUndefined();
+      },
+    );
+
+    it('re-wraps, rather than returns as is, a body with one line break a column early', () => {
+      const reflowed = [...lines];
+      reflowed[4] = `${reflowed[3]!.slice(63)}${reflowed[4]}`;
+      reflowed[3] = reflowed[3]!.slice(0, 63);
+      const pem = reflowed.join('\n');
+      expect(pem.length).toBe(CSR_RSA.trim().length);
+      expect(canonicalPem(pem)).toBe(CSR_RSA.trim());
+    });
+
+    it('returns undefined for a DER whose outer length disagrees with the bytes the body holds', () => {
+      const der = derOf(CSR_RSA);
+      expect(der[0]).toBe(0x30);
+      expect(der[1]).toBe(0x82);
+      for (const delta of [1, -1, 3, -3]) {
+        const bent = Buffer.from(der);
+        bent.writeUInt16BE(der.readUInt16BE(2) + delta, 2);
+        expect(canonicalPem(armour('CERTIFICATE REQUEST', bent)), `length ${delta}`).toBeUndefined();
+      }
+      // Cut by whole base64 quads, so the layout stays canonical and only the DER is short.
+      const cut = armour('CERTIFICATE REQUEST', body(CSR_RSA).slice(0, -8));
+      expect(canonicalPem(cut)).toBeUndefined();
+    });
+
+    it('agrees with a Buffer-based reference for any one character inserted, replaced or removed', () => {
+      const text = CSR_EC.trim();
+      const begin = text.indexOf('\n') + 1;
+      const end = text.lastIndexOf('\n');
+      const reference = (pem: string): string | undefined => {
+        const inner = pem.slice(begin, pem.length - (text.length - end));
+        const digits = inner.replace(/[ \t\r\n]+/g, '');
+        if (digits.length === 0 || digits.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(digits)) {
+          return undefined;
+        }
+        return armour('CERTIFICATE REQUEST', Buffer.from(digits, 'base64'));
+      };
+      const char = fc.constantFrom(
+        ' ',
+        '\t',
+        '\f',
+        '\r',
+        '\n',
+        '=',
+        '-',
+        '!',
+        '\0',
+        'é',
+        '\u00a0',
+        '\u0141',
+        'A',
+        '/',
+      );
+      const edit = fc.record({
+        at: fc.integer({ min: begin, max: end - 1 }),
+        op: fc.constantFrom('insert', 'replace', 'remove'),
+        char,
+      });
+      fc.assert(
+        fc.property(edit, ({ at, op, char }) => {
+          const pem =
+            op === 'insert'
+              ? text.slice(0, at) + char + text.slice(at)
+              : text.slice(0, at) + (op === 'replace' ? char : '') + text.slice(at + 1);
+          const canonical = canonicalPem(pem);
+          const expected = reference(pem);
+          // Any accepted text is exactly the re-encoding of its bytes; a body that is not base64 is refused.
+          if (canonical !== undefined) expect(canonical).toBe(expected);
+          if (expected === undefined) expect(canonical).toBeUndefined();
+          else if (expected === text) expect(canonical).toBe(text);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+
   it('returns undefined for a CSR DER under a CERTIFICATE label, and a certificate DER under a CSR label', () => {
     expect(canonicalPem(armour('CERTIFICATE', derOf(CSR_RSA)))).toBeUndefined();
     expect(canonicalPem(armour('CERTIFICATE REQUEST', derOf(CERT)))).toBeUndefined();
