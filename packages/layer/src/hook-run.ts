@@ -31,6 +31,7 @@ import { RENEWAL_SECRET_PREFIX, V4Run } from './v4-run.js';
 import {
   finishInterruptedWrites,
   type OutputContext,
+  settleCaRetirement,
   withdraw,
   writeCa,
   writeCertificates,
@@ -201,6 +202,7 @@ export class HookRun {
           this.#caChanged = updateEndpointFlags(store, this.options.endpoint, view).caChanged;
           await writeCa(this.#out, view.ca);
           await writeCertificates(this.#out, view);
+          await settleCaRetirement(this.#out);
           testKillPoint(this.env, 'after-writes');
           return;
         }
@@ -220,6 +222,8 @@ export class HookRun {
         await writeCa(this.#out, view.ca);
         await writeCertificates(this.#out, view);
         await writeDeprecated(this.#out, view);
+        // Once, after every certificate file of this hook: the trust store changes at most once.
+        await settleCaRetirement(this.#out);
         testKillPoint(this.env, 'after-writes');
       },
       'tls-client:update',
@@ -231,6 +235,7 @@ export class HookRun {
     // A handler that requested new paths gets its files in this hook, not the next one.
     if (checked !== undefined && JSON.stringify(store.getValue(PATHS_KEY) ?? null) !== pathsBefore) {
       await writeCertificates(this.#out, checked);
+      await settleCaRetirement(this.#out);
     }
 
     const first = relations.ids[0];

@@ -109,6 +109,7 @@ export class V4Run {
     const before = JSON.stringify(this.#entries);
     /** Requests without a new certificate in this hook: their last accepted one stays in the view. */
     const holding: [string, V4Entry][] = [];
+    let newest = Number.NEGATIVE_INFINITY;
     for (const [id, entry] of Object.entries(this.#entries)) {
       const record = this.#record(id, entry, relationId);
       const answer = answerFor(entry.csr, app);
@@ -187,7 +188,13 @@ export class V4Run {
         validated,
         chain: undefined,
       };
-      view.ca ??= answer.ca;
+      // The CA of the newest certificate: after a CA rotation, a provider that has re-issued only
+      // some certificates is on its new CA (the older ones' CA stays trusted while it signs them).
+      const issuedAt = validated.certificate.notBefore.getTime();
+      if (view.ca === undefined || issuedAt > newest) {
+        view.ca = answer.ca;
+        newest = issuedAt;
+      }
       const list =
         entry.type === 'server' ? view.server : entry.type === 'client' ? view.client : view.intermediate;
       if (entry.type === 'application') continue;

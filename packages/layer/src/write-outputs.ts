@@ -221,7 +221,7 @@ async function replacedCa(out: OutputContext, installer: CaInstaller): Promise<C
  * it, and withdraws the retiring CAs that sign none any more. Without a change or retiring CA it
  * reads nothing and calls nothing.
  */
-async function settleCaRetirement(out: OutputContext): Promise<void> {
+export async function settleCaRetirement(out: OutputContext): Promise<void> {
   const pending = out.pendingCa;
   const retiring = out.state.ca.retiring ?? [];
   if (pending === undefined && retiring.length === 0) return;
@@ -308,7 +308,6 @@ export async function writeCertificates(out: OutputContext, view: CheckedView): 
   if (anyChanged) store.set(TLS_CLIENT_FLAGS.certFilesChanged);
   // Toggled rather than only ever set: a new request not yet answered means "not all saved".
   if (anyRegistered) store.toggle(TLS_CLIENT_FLAGS.certsSaved, allReady);
-  await settleCaRetirement(out);
 }
 
 async function writeOne(
@@ -415,8 +414,6 @@ export async function writeDeprecated(out: OutputContext, view: CheckedView): Pr
       keySaved: TLS_CLIENT_FLAGS.clientKeySaved,
     });
   }
-  // Written after the others: a retiring CA that signed only the deprecated files retires now.
-  if (o.serverCertificatePath || o.clientCertificatePath) await settleCaRetirement(out);
 }
 
 async function writeDeprecatedPair(

@@ -197,29 +197,42 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       expect(JSON.stringify(layerState(h))).toBe(before);
     });
 
-    it('legacy, new CA and re-signed certificates in one hook: the old CA is withdrawn in that hook, one update', async () => {
-      h = await createHarness({});
-      const spec = standardSpec(h.out);
-      await h.setSpec(spec);
-      const files = standardFiles(h.out);
-      const ca = await EmbeddedCa.create();
-      const rel = await connectAndIssue(h, ca);
-      const oldCa = ca.caPem;
-      const updates = await h.updateCalls();
+    for (const deprecated of [false, true]) {
+      it(`legacy, new CA and re-signed certificates in one hook: the old CA is withdrawn in that hook, one update${deprecated ? ' (deprecated paths too)' : ''}`, async () => {
+        h = await createHarness({});
+        const base = standardSpec(h.out);
+        const spec = deprecated
+          ? {
+              ...base,
+              options: {
+                ...base.options,
+                serverCertificatePath: join(h.out, 'legacy', 'server.crt'),
+                serverKeyPath: join(h.out, 'legacy', 'server.key'),
+              },
+            }
+          : base;
+        await h.setSpec(spec);
+        const files = standardFiles(h.out);
+        const ca = await EmbeddedCa.create();
+        const rel = await connectAndIssue(h, ca);
+        const oldCa = ca.caPem;
+        const updates = await h.updateCalls();
 
-      await ca.rotate();
-      expect((await ca.answer(h.model, rel)).issued).toBe(3);
-      const rotated = await h.hook('certificates-relation-changed', { relationId: rel });
-      expectOk(rotated);
-      const set = await trusted(h);
-      expect(set).toContain(fingerprint(ca.caPem));
-      expect(set).not.toContain(fingerprint(oldCa));
-      expect(await anchors(h)).toEqual(['myapp.crt']);
-      expect(layerState(h).ca.retiring).toBeUndefined();
-      expect(await h.updateCalls()).toBe(updates + 1);
-      for (const cert of [files.serverCert, files.adminCert, files.clientCert])
-        expect(await verifies(bundlePath(h), cert)).toBe(true);
-    });
+        await ca.rotate();
+        expect((await ca.answer(h.model, rel)).issued).toBe(3);
+        const rotated = await h.hook('certificates-relation-changed', { relationId: rel });
+        expectOk(rotated);
+        const set = await trusted(h);
+        expect(set).toContain(fingerprint(ca.caPem));
+        expect(set).not.toContain(fingerprint(oldCa));
+        expect(await anchors(h)).toEqual(['myapp.crt']);
+        expect(layerState(h).ca.retiring).toBeUndefined();
+        expect(await h.updateCalls()).toBe(updates + 1);
+        for (const cert of [files.serverCert, files.adminCert, files.clientCert])
+          expect(await verifies(bundlePath(h), cert)).toBe(true);
+        if (deprecated) expect(await verifies(bundlePath(h), join(h.out, 'legacy', 'server.crt'))).toBe(true);
+      });
+    }
 
     it('legacy, a certificate the provider has not re-signed yet keeps the old CA until it is', async () => {
       h = await createHarness({});
