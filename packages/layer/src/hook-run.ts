@@ -10,7 +10,7 @@ import { type Dialect, legacyDialect } from './dialect.js';
 import { clearEndpointFlags, updateEndpointFlags } from './endpoint-flags.js';
 import { LayerError, wrapError } from './errors.js';
 import { SAVED_FLAGS_CLEARED_ON_UPGRADE } from './flag-names.js';
-import { readRelations, relationHint } from './read-relations.js';
+import { databagsNeeded, readRelations, relationHint } from './read-relations.js';
 import { applyRequest, type PendingRequest } from './request-registry.js';
 import {
   emptyState,
@@ -150,6 +150,11 @@ export class HookRun {
             ctx,
             endpoint: this.options.endpoint,
             tool: (fn) => this.#tool(fn),
+            // A relation settled on legacy stays legacy until it is broken: its provider's app
+            // databag, where v4 answers live, need not be read. One settled on v4 needs only that
+            // databag, not the provider units' (one hook-tool call fewer in a steady hook, each).
+            needs: (id) =>
+              databagsNeeded(this.options.protocol, this.#out.committed.relations?.[id]?.dialect),
           },
           relationHint(ctx, this.options.endpoint, this.#out.committed),
         );
@@ -172,18 +177,14 @@ export class HookRun {
           return;
         }
         let dialect: RelationDialect = 'legacy';
-        let appData: Record<string, string> = {};
-        // A relation settled on legacy stays legacy until it is broken: its provider's app databag,
-        // where v4 answers live, need not be read (one hook-tool call fewer in a steady hook).
-        const settledLegacy =
-          this.options.protocol === 'auto' &&
-          this.#out.committed.relations?.[first ?? '']?.dialect === 'legacy';
-        if (first !== undefined && this.options.protocol !== 'legacy' && !settledLegacy) {
-          const remoteApp = read.units.find((u) => u.relationId === first)?.unit.split('/')[0];
-          if (remoteApp !== undefined) appData = await this.#tool(() => this.#view.getApp(first, remoteApp));
+        // Read with the relations (read.app), when the dialect may be v4.
+        const appData = read.app;
+        const recorded = this.#out.committed.relations?.[first ?? '']?.dialect;
+        if (first !== undefined && databagsNeeded(this.options.protocol, recorded).app) {
           dialect = settleDialect({
             protocol: this.options.protocol,
-            recorded: this.#out.committed.relations?.[first]?.dialect,
+            recorded,
+            // Under a dialect settled on v4 the units' data was not read: settleDialect keeps v4.
             detected: detectDialect({
               units: read.units.filter((u) => u.relationId === first),
               app: appData,

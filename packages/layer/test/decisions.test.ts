@@ -121,6 +121,7 @@ describe('relationHint', () => {
     expect(relationHint(ctx({}), 'certificates', last)).toEqual({
       relationId: 'certificates:3',
       units: ['easyrsa/0'],
+      app: 'easyrsa',
     });
     expect(
       relationHint(
@@ -132,7 +133,7 @@ describe('relationHint', () => {
         'certificates',
         last,
       ),
-    ).toEqual({ relationId: 'certificates:4', units: ['vault/0'] });
+    ).toEqual({ relationId: 'certificates:4', units: ['vault/0'], app: 'vault' });
     expect(relationHint(ctx({}), 'certificates', { relationIds: [], remoteUnits: [] })).toBeUndefined();
     expect(
       relationHint(
