@@ -242,7 +242,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(
       expectOk(run);
       expect(run.last.result?.dialects).toEqual({ [rel]: 'v4' });
       expect(run.last.result?.changes.certificates).toEqual([
-        { type: 'server', commonName: 'myapp.internal' },
+        { type: 'server', commonName: 'myapp.internal', kind: 'renewed' },
       ]);
       expect(await readFile(join(h.out, 'server', 'server.crt'), 'utf8')).not.toBe(before);
       expect(run.calls.filter((c) => c.args.includes('self-signed-certificates/0'))).toEqual([]);
