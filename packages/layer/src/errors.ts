@@ -24,7 +24,9 @@ export type LayerProblemCode =
   /** A certificate was rejected for a reason without a more specific code. */
   | 'ERR_LAYER_INVALID_CERTIFICATE'
   /** v4: the provider published a `request_errors` entry for our CSR (its code, name and message in the text). */
-  | 'ERR_LAYER_REQUEST_REFUSED';
+  | 'ERR_LAYER_REQUEST_REFUSED'
+  /** v4 APP mode: the application certificate needs Juju secrets, which this model lacks (Juju 2.9). */
+  | 'ERR_LAYER_APP_MODE_NEEDS_SECRETS';
 
 /**
  * Every code a {@link Problem} can carry: the layer's own, the protocol decoder's (unreadable relation

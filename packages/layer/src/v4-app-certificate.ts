@@ -76,6 +76,19 @@ export async function runAppCertificates(deps: AppCertificateDeps): Promise<AppC
   const { tools, view, store, relationId, tool } = deps;
   const result: AppCertificateResult = { checked: undefined, ca: undefined, problems: [] };
   if (deps.requests.length === 0) return result;
+  if (!tools.supportsSecrets()) {
+    // The shared key lives in an application secret: without secrets there is no safe way to give
+    // it to every unit. Said once per request (a problem, the log, `tls-client status`); never a crash.
+    for (const request of deps.requests) {
+      result.problems.push({
+        code: 'ERR_LAYER_APP_MODE_NEEDS_SECRETS',
+        type: 'application',
+        commonName: request.commonName,
+        message: `the application certificate "${request.commonName}" is not requested: v4 APP mode keeps the shared key in a Juju secret, and this model has no secrets (Juju 2.9)`,
+      });
+    }
+    return result;
+  }
 
   // Hook tools are processes: the two reads every unit needs run side by side.
   const [leader, providerApp] = await Promise.all([

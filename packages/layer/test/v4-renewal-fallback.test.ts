@@ -216,5 +216,47 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined || OPENSSL === undefined)(
       const json = JSON.parse((await cli(['status', '--json', ...where])).stdout) as TlsClientStatus;
       expect(json.relation.renewalTrigger).toBe('hook-check');
     });
+
+    it('APP mode without secrets: the hook succeeds, the application certificate is a problem, unit certificates still work', async () => {
+      h = await createHarness({});
+      const base = spec(h.out);
+      await h.setSpec({
+        ...base,
+        requests: [
+          ...base.requests,
+          {
+            type: 'application',
+            commonName: 'myapp',
+            sans: ['myapp.internal'],
+            files: { certPath: join(h.out, 'app', 'app.crt'), keyPath: join(h.out, 'app', 'app.key') },
+          },
+        ],
+      });
+      const juju = await onJuju29(h);
+      const { model } = juju;
+      model.setLeader(true);
+      const ca = await EmbeddedCa.create({ keyType: 'rsa' });
+      expectOk(await juju.hook('install'));
+      const rel = model.addRelation('certificates', 'self-signed-certificates');
+      model.addRemoteUnit(rel, 'self-signed-certificates/0');
+      const first = await juju.hook('certificates-relation-changed', { relationId: rel });
+      expectOk(first);
+      expect(first.last.problems).toEqual([
+        expect.objectContaining({
+          code: 'ERR_LAYER_APP_MODE_NEEDS_SECRETS',
+          type: 'application',
+          commonName: 'myapp',
+          severity: 'error',
+        }),
+      ]);
+      expect(first.calls.filter((c) => c.tool.startsWith('secret-'))).toEqual([]);
+      expect(model.localAppData(rel)[CSRS]).toBeUndefined();
+      expect(csrsOf(model, rel)).toHaveLength(1);
+      await ca.answerV4(model, rel);
+      const answered = await juju.hook('certificates-relation-changed', { relationId: rel });
+      expectOk(answered);
+      expect(await readFile(join(h.out, 'server', 'server.crt'), 'utf8')).toContain('BEGIN CERTIFICATE');
+      expect(existsSync(join(h.out, 'app', 'app.crt'))).toBe(false);
+    });
   },
 );

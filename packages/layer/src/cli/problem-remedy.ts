@@ -23,6 +23,8 @@ const REMEDIES: ReadonlyMap<string, string> = new Map(
       "the provider's chain is unusable (certificates are written without it): fix the chain it publishes",
     ERR_LAYER_INVALID_CERTIFICATE:
       'the provider published an unusable certificate: have it re-issue the certificate',
+    ERR_LAYER_APP_MODE_NEEDS_SECRETS:
+      'the application certificate needs Juju secrets (Juju 3.1 or later): upgrade the model, or request unit certificates (requestServerCert) instead',
     ERR_LAYER_REQUEST_REFUSED:
       "the provider refused the request (its code and message say why): change what the charm requests or the provider's policy; 201 is retried by itself",
   }),
