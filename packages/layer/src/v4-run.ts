@@ -205,10 +205,13 @@ export class V4Run {
         this.deps.options.renewAt,
       ).toISOString();
       const previous = this.deps.committed.v4?.[id];
-      if (previous?.renewAt !== renewAt) this.#secrets.set(id, renewAt);
-      if (record.renewalPending && previous?.notAfter !== validated.certificate.notAfter.toISOString()) {
-        this.renewed.push(id);
-      }
+      // A new certificate, judged by its fingerprint: a re-issue within the same second as the
+      // last one has the same validity dates.
+      const isNew =
+        this.deps.committed.certificates[id]?.fingerprint256 !== validated.certificate.fingerprint256;
+      // The renewal secret is re-armed for every new certificate after a renewal (it has fired).
+      if (previous?.renewAt !== renewAt || (record.renewalPending && isNew)) this.#secrets.set(id, renewAt);
+      if (record.renewalPending && isNew) this.renewed.push(id);
       if (record.keyRotationPending && entry.activeKeyFile !== entry.keyFile) this.rotated.push(id);
       record.renewAt = renewAt;
       record.notAfter = validated.certificate.notAfter.toISOString();
