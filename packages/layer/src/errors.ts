@@ -28,6 +28,11 @@ export type LayerProblemCode =
   /** v4 APP mode: the application certificate needs Juju secrets, which this model lacks (Juju 2.9). */
   | 'ERR_LAYER_APP_MODE_NEEDS_SECRETS';
 
+/** Problem codes about this model rather than about provider data (said so in logs and the CLI). */
+export const MODEL_PROBLEM_CODES: ReadonlySet<string> = new Set<LayerProblemCode>([
+  'ERR_LAYER_APP_MODE_NEEDS_SECRETS',
+]);
+
 /**
  * Every code a {@link Problem} can carry: the layer's own, the protocol decoder's (unreadable relation
  * data), cert-writer's validation codes (bad PEM, key mismatch, chain order, untrusted, too large, …)

@@ -8,7 +8,7 @@ import { type CheckedView, checkCaBundle, type RawProblem } from './check-provid
 import { classifyProblem } from './classify-problems.js';
 import { type Dialect, legacyDialect } from './dialect.js';
 import { clearEndpointFlags, updateEndpointFlags } from './endpoint-flags.js';
-import { LayerError, wrapError } from './errors.js';
+import { LayerError, MODEL_PROBLEM_CODES, wrapError } from './errors.js';
 import { SAVED_FLAGS_CLEARED_ON_UPGRADE } from './flag-names.js';
 import { databagsNeeded, readRelations, relationHint } from './read-relations.js';
 import { applyRequest, type PendingRequest } from './request-registry.js';
@@ -286,7 +286,11 @@ export class HookRun {
       // Name the relation key (never the value) even when the message from the codec does not.
       const key = problem.key === undefined ? '' : `relation key "${problem.key}"`;
       const where = key !== '' && !problem.message.includes(key) ? `${key}: ` : '';
-      const what = problem.requested ? 'skipped provider data' : 'ignored provider data we did not request';
+      const what = MODEL_PROBLEM_CODES.has(problem.code)
+        ? 'not possible on this model'
+        : problem.requested
+          ? 'skipped provider data'
+          : 'ignored provider data we did not request';
       lines.push([
         `tls-client: ${what}: ${where}${problem.code}: ${problem.message}`,
         problem.severity === 'error' ? 'ERROR' : 'WARNING',

@@ -257,6 +257,18 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined || OPENSSL === undefined)(
       expectOk(answered);
       expect(await readFile(join(h.out, 'server', 'server.crt'), 'utf8')).toContain('BEGIN CERTIFICATE');
       expect(existsSync(join(h.out, 'app', 'app.crt'))).toBe(false);
+      // The unit log and the CLI say it is the model, not the provider's data.
+      expect(
+        model
+          .logs()
+          .filter((l) => l.message.includes('ERR_LAYER_APP_MODE_NEEDS_SECRETS'))
+          .map((l) => l.message),
+      ).toEqual([
+        expect.stringContaining('tls-client: not possible on this model: ERR_LAYER_APP_MODE_NEEDS_SECRETS'),
+      ]);
+      const table = await cli(['status', '--charm-dir', h.charmDir, '--trust-root', h.root]);
+      expect(table.stdout).toContain('not possible on this model');
+      expect(table.stdout).toContain('Juju 3.1 or later');
     });
   },
 );

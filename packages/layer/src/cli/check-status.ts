@@ -1,3 +1,4 @@
+import { MODEL_PROBLEM_CODES } from '../errors.js';
 import type { Problem } from '../state.js';
 import { describeExpiry } from './describe-expiry.js';
 import { problemRemedy, requestErrorRemedy } from './problem-remedy.js';
@@ -203,7 +204,7 @@ export function checkStatus(status: TlsClientStatus, options: CheckStatusOptions
       'warning',
       'provider-problem',
       subject,
-      `provider data skipped (${p.code}): ${p.message}`,
+      `${MODEL_PROBLEM_CODES.has(p.code) ? 'not possible on this model' : 'provider data skipped'} (${p.code}): ${p.message}`,
       isUnrequested(p)
         ? `this unit did not request it and ignores it; ${problemRemedy(p.code)}`
         : problemRemedy(p.code),

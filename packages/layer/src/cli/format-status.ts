@@ -1,3 +1,4 @@
+import { MODEL_PROBLEM_CODES } from '../errors.js';
 import { type CheckResult, describeRequestError } from './check-status.js';
 import { describeExpiry } from './describe-expiry.js';
 import type { FileStatus, TlsClientStatus } from './read-status.js';
@@ -79,7 +80,10 @@ export function formatStatus(status: TlsClientStatus, check?: CheckResult): stri
   for (const flag of status.flags.slice(1)) lines.push(`            ${flag}`);
   if (status.problems.length > 0) {
     lines.push('');
-    lines.push('problems (provider data skipped in the last hook):');
+    const model = status.problems.some((p) => MODEL_PROBLEM_CODES.has(p.code));
+    lines.push(
+      `problems (${model ? 'provider data skipped, or not possible on this model,' : 'provider data skipped'} in the last hook):`,
+    );
     for (const p of status.problems) lines.push(`  ${p.code}${p.key ? ` [${p.key}]` : ''}: ${p.message}`);
   }
   for (const w of status.warnings) lines.push(`warning: ${w}`);
