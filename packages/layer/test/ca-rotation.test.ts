@@ -88,15 +88,20 @@ async function connectV4(h: Harness, ca: EmbeddedCa, app = 'self-signed-certific
   return joinV4(h, ca, app);
 }
 
-async function joinV4(h: Harness, ca: EmbeddedCa, app: string): Promise<string> {
+/** A relation to `app`: joined, requests published, answered in the given dialect, files written. */
+async function relateTo(h: Harness, ca: EmbeddedCa, app: string, dialect: 'v4' | 'legacy'): Promise<string> {
   const rel = h.model.addRelation('certificates', app);
   h.model.addRemoteUnit(rel, `${app}/0`);
   expectOk(await h.hook('certificates-relation-joined', { relationId: rel }));
   expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
-  await ca.answerV4(h.model, rel);
+  if (dialect === 'v4') await ca.answerV4(h.model, rel);
+  else await ca.answer(h.model, rel);
   expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
   return rel;
 }
+
+const joinV4 = (h: Harness, ca: EmbeddedCa, app: string) => relateTo(h, ca, app, 'v4');
+const joinLegacy = (h: Harness, ca: EmbeddedCa, app: string) => relateTo(h, ca, app, 'legacy');
 
 /** Takes the provider's answer for one common name out of its app databag (it answers the rest). */
 function withholdAnswer(h: Harness, rel: string, commonName: string): void {
@@ -107,17 +112,6 @@ function withholdAnswer(h: Harness, rel: string, commonName: string): void {
   );
   expect(kept).toHaveLength(entries.length - 1);
   h.model.setRemoteAppData(rel, { certificates: JSON.stringify(kept) });
-}
-
-/** Legacy: install → relation → requests → answered → certificates written. */
-async function joinLegacy(h: Harness, ca: EmbeddedCa, app: string): Promise<string> {
-  const rel = h.model.addRelation('certificates', app);
-  h.model.addRemoteUnit(rel, `${app}/0`);
-  expectOk(await h.hook('certificates-relation-joined', { relationId: rel }));
-  expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
-  await ca.answer(h.model, rel);
-  expectOk(await h.hook('certificates-relation-changed', { relationId: rel }));
-  return rel;
 }
 
 describe.skipIf(UPDATE_CA_CERTIFICATES === undefined)(

@@ -223,7 +223,7 @@ describe.skipIf(UPDATE_CA_CERTIFICATES === undefined || OPENSSL === undefined)(
       await h.setSpec({
         ...base,
         requests: [
-          ...base.requests,
+          ...(base.requests ?? []),
           {
             type: 'application',
             commonName: 'myapp',
